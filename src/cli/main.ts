@@ -1,0 +1,54 @@
+/**
+ * The driftscan command line: a thin shell that parses flags with commander and calls the core.
+ * Each command lives in `commands/<name>.ts` and exports `register(program)`.
+ */
+import { Command, CommanderError } from 'commander';
+import { DriftscanError } from '../diagnostics.js';
+import { EXIT } from './exit-codes.js';
+import { VERSION } from '../version.js';
+import { commands } from './commands/index.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0  every rule passes or is waived (or the command succeeded)
+  1  at least one rule fails (compile --check: build/ is stale)
+  2  usage or input error: bad flags, invalid baseline, unreadable or damaged state
+
+Add --debug to any command to see stack traces.`;
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  const program = new Command('driftscan')
+    .description('Policy-as-code compliance for Windows machines on Azure: evaluate registry, ACL and service baselines offline, compile them to Machine Configuration.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  let exitCode: number = EXIT.OK;
+  for (const register of commands) register(program, (code) => { exitCode = Math.max(exitCode, code); });
+  for (const cmd of program.commands) cmd.exitOverride().addHelpText('after', EXIT_HELP);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      return EXIT.INPUT;
+    }
+    if (err instanceof DriftscanError) {
+      process.stderr.write(`driftscan: ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      return EXIT.INPUT;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`driftscan: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return EXIT.INPUT;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,43 @@
+/**
+ * Errors driftscan reports to users. Every input problem becomes one line that names
+ * where it is (`file:line:col` or `file @ byte 0x…`) and what is wrong, so a CI log says
+ * which file to open. The CLI maps `usage` and `input` errors to exit code 2.
+ */
+
+/** Where an input problem sits. `line`/`col` are 1-based; `offset` is a byte offset (binary inputs). */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  col?: number;
+  offset?: number;
+}
+
+export type ErrorKind = 'usage' | 'input';
+
+/** Formats a location the way compilers do (`file:line:col`), or `file @ 0x1a2b` for byte offsets. */
+export function formatLocation(loc: SourceLocation): string {
+  if (loc.line !== undefined) return `${loc.file}:${loc.line}:${loc.col ?? 1}`;
+  if (loc.offset !== undefined) return `${loc.file} @ byte 0x${loc.offset.toString(16)}`;
+  return loc.file;
+}
+
+/** An error caused by the user's input or invocation, not by a driftscan bug. */
+export class DriftscanError extends Error {
+  readonly kind: ErrorKind;
+  readonly location: SourceLocation | undefined;
+  readonly detail: string;
+
+  constructor(detail: string, options: { kind?: ErrorKind; location?: SourceLocation; cause?: unknown } = {}) {
+    const where = options.location ? `${formatLocation(options.location)}: ` : '';
+    super(`${where}${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DriftscanError';
+    this.kind = options.kind ?? 'input';
+    this.location = options.location;
+    this.detail = detail;
+  }
+}
+
+/** A usage error (bad flags, missing arguments). */
+export function usageError(detail: string): DriftscanError {
+  return new DriftscanError(detail, { kind: 'usage' });
+}

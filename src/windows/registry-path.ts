@@ -1,0 +1,96 @@
+/**
+ * Registry paths as users write them: `HKLM\…`, `HKLM:\…`, `HKEY_LOCAL_MACHINE\…`,
+ * `Registry::HKEY_LOCAL_MACHINE\…`, `Microsoft.PowerShell.Core\Registry::…`. Comparison is
+ * case-insensitive (Windows compares key names case-insensitively); display keeps the case
+ * the user wrote.
+ */
+
+export const ROOT_KEYS = ['HKLM', 'HKU', 'HKCU', 'HKCR', 'HKCC'] as const;
+export type RootKey = (typeof ROOT_KEYS)[number];
+
+const ROOT_ALIASES: Record<string, RootKey> = {
+  hklm: 'HKLM', hkey_local_machine: 'HKLM',
+  hku: 'HKU', hkey_users: 'HKU',
+  hkcu: 'HKCU', hkey_current_user: 'HKCU',
+  hkcr: 'HKCR', hkey_classes_root: 'HKCR',
+  hkcc: 'HKCC', hkey_current_config: 'HKCC',
+};
+
+const LONG_NAMES: Record<RootKey, string> = {
+  HKLM: 'HKEY_LOCAL_MACHINE', HKU: 'HKEY_USERS', HKCU: 'HKEY_CURRENT_USER', HKCR: 'HKEY_CLASSES_ROOT', HKCC: 'HKEY_CURRENT_CONFIG',
+};
+
+/** A parsed key path: root key plus the subkey names below it (case as written). */
+export interface RegistryPath {
+  readonly root: RootKey;
+  readonly segments: readonly string[];
+}
+
+/** Parses a key path or throws an Error whose message says what is wrong (callers add the file location). */
+export function parseRegistryPath(text: string): RegistryPath {
+  let s = text.trim();
+  const provider = /^(?:Microsoft\.PowerShell\.Core\\)?Registry::/i.exec(s);
+  if (provider) s = s.slice(provider[0].length);
+  const sep = s.indexOf('\\');
+  let head = sep === -1 ? s : s.slice(0, sep);
+  const rest = sep === -1 ? '' : s.slice(sep + 1);
+  if (head.endsWith(':')) head = head.slice(0, -1);
+  const root = ROOT_ALIASES[head.toLowerCase()];
+  if (!root) {
+    throw new Error(
+      `registry path ${JSON.stringify(text)} must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\` +
+        (head ? ` (found ${JSON.stringify(head)})` : ''),
+    );
+  }
+  const trimmed = rest.replace(/\\+$/, '');
+  const segments = trimmed === '' ? [] : trimmed.split('\\');
+  for (const seg of segments) {
+    if (seg === '') throw new Error(`registry path ${JSON.stringify(text)} has an empty key name (doubled backslash)`);
+    if (seg.length > 255) throw new Error(`registry path ${JSON.stringify(text)} has a key name longer than 255 characters`);
+  }
+  return { root, segments };
+}
+
+/** `HKLM\SOFTWARE\…` (short) or `HKEY_LOCAL_MACHINE\SOFTWARE\…` (long, as in .reg files). */
+export function formatRegistryPath(p: RegistryPath, style: 'short' | 'long' = 'short'): string {
+  const root = style === 'long' ? LONG_NAMES[p.root] : p.root;
+  return p.segments.length === 0 ? root : `${root}\\${p.segments.join('\\')}`;
+}
+
+/** Case-folded key for maps and comparisons. */
+export function registryPathKey(p: RegistryPath): string {
+  return `${p.root}\\${p.segments.join('\\')}`.toUpperCase();
+}
+
+/** True when `a` and `b` name the same key (case-insensitive). */
+export function samePath(a: RegistryPath, b: RegistryPath): boolean {
+  return registryPathKey(a) === registryPathKey(b);
+}
+
+/** True when `ancestor` is `p` or one of its parents. */
+export function isAncestorOrSelf(ancestor: RegistryPath, p: RegistryPath): boolean {
+  if (ancestor.root !== p.root || ancestor.segments.length > p.segments.length) return false;
+  return ancestor.segments.every((s, i) => s.toUpperCase() === p.segments[i]!.toUpperCase());
+}
+
+/** The child path `p\name`. */
+export function childPath(p: RegistryPath, ...names: string[]): RegistryPath {
+  return { root: p.root, segments: [...p.segments, ...names] };
+}
+
+/**
+ * `HKLM\SYSTEM\CurrentControlSet\…` does not exist on disk: Windows creates the link at boot
+ * from `SYSTEM\Select\Current`. Offline sources call this with that number to find the real key.
+ * Returns `p` unchanged when it does not go through CurrentControlSet.
+ */
+export function resolveCurrentControlSet(p: RegistryPath, current: number): RegistryPath {
+  if (!goesThroughCurrentControlSet(p)) return p;
+  const segments = [...p.segments];
+  segments[1] = `ControlSet${String(current).padStart(3, '0')}`;
+  return { root: p.root, segments };
+}
+
+/** True for `HKLM\SYSTEM\CurrentControlSet[\…]`. */
+export function goesThroughCurrentControlSet(p: RegistryPath): boolean {
+  return p.root === 'HKLM' && p.segments.length >= 2 && p.segments[0]!.toUpperCase() === 'SYSTEM' && p.segments[1]!.toUpperCase() === 'CURRENTCONTROLSET';
+}

@@ -1,0 +1,28 @@
+/** Runs the driftscan CLI as a user would, from the build (`dist/`) or from sources under tsx. */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+
+const fromSources = import.meta.url.endsWith('.ts');
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `driftscan …args` with `cwd` (default: repo root) and returns exit status and output. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+  const cmd = fromSources
+    ? [process.execPath, '--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args]
+    : [process.execPath, join(repoRoot, 'bin', 'driftscan.js'), ...args];
+  const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    encoding: 'utf8',
+    input: options.input,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
