@@ -10,9 +10,10 @@ import { commands } from './commands/index.js';
 
 const EXIT_HELP = `
 Exit codes:
-  0  every rule passes or is waived (or the command succeeded)
+  0  every rule passes or is waived (skipped rules do not fail unless --fail-on-skipped)
   1  at least one rule fails (compile --check: build/ is stale)
   2  usage or input error: bad flags, invalid baseline, unreadable or damaged state
+     (including a rule that could not be evaluated because the state is damaged)
 
 Add --debug to any command to see stack traces.`;
 
@@ -39,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.INPUT;
     }
     if (err instanceof DriftscanError) {
-      process.stderr.write(`driftscan: ${err.message}\n`);
+      // One line per problem (a baseline may have several), each naming file:line:col.
+      for (const line of err.message.split('\n')) process.stderr.write(`driftscan: ${line}\n`);
       if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
       return EXIT.INPUT;
     }

@@ -38,15 +38,15 @@ export function parseRegistryPath(text: string): RegistryPath {
   const root = ROOT_ALIASES[head.toLowerCase()];
   if (!root) {
     throw new Error(
-      `registry path ${JSON.stringify(text)} must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\` +
-        (head ? ` (found ${JSON.stringify(head)})` : ''),
+      `registry path "${text}" must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\` +
+        (head ? ` (found "${head}")` : ''),
     );
   }
   const trimmed = rest.replace(/\\+$/, '');
   const segments = trimmed === '' ? [] : trimmed.split('\\');
   for (const seg of segments) {
-    if (seg === '') throw new Error(`registry path ${JSON.stringify(text)} has an empty key name (doubled backslash)`);
-    if (seg.length > 255) throw new Error(`registry path ${JSON.stringify(text)} has a key name longer than 255 characters`);
+    if (seg === '') throw new Error(`registry path "${text}" has an empty key name (doubled backslash)`);
+    if (seg.length > 255) throw new Error(`registry path "${text}" has a key name longer than 255 characters`);
   }
   return { root, segments };
 }

@@ -1,0 +1,421 @@
+/**
+ * Loads baseline files: YAML (with source positions) → schema validation (ajv) → semantic
+ * checks (duplicate ids, paths, identities, regexes, parameters, waivers) → the rule model.
+ * Every problem is reported as `file:line:col: what is wrong`, with a suggestion where one helps.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import AjvModule, { type ErrorObject } from 'ajv';
+import { DriftscanError, type SourceLocation } from '../diagnostics.js';
+import { baselineSchema } from './schema.js';
+import type { Baseline, ParameterDef, ParameterUse, Rule, Severity, Waiver, AssignmentSettings } from './model.js';
+import { RULE_KINDS, ruleKind } from '../rules/index.js';
+import type { Identity, ParseContext } from '../rules/kind.js';
+import { formatRegistryPath, parseRegistryPath } from '../windows/registry-path.js';
+import { resolveIdentity, suggestIdentities } from '../windows/identity.js';
+import { isSid, parseSid } from '../windows/sid.js';
+import { closest } from './suggest.js';
+
+/** Several located problems found in one run; the message holds one line per problem. */
+export class BaselineErrors extends DriftscanError {
+  readonly errors: DriftscanError[];
+  constructor(errors: DriftscanError[]) {
+    super(errors.map((e) => e.message).join('\n'), errors[0]?.location ? { location: errors[0].location } : {});
+    this.message = errors.map((e) => e.message).join('\n');
+    this.errors = errors;
+  }
+}
+
+export interface LoadOptions {
+  /** Parameter values that override defaults (`--param NAME=VALUE`). */
+  parameters?: Record<string, string>;
+  /** "Today" for waiver expiry (tests); defaults to the current UTC date. */
+  today?: string;
+}
+
+const Ajv = AjvModule as unknown as typeof AjvModule.default;
+let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
+function validate(data: unknown) {
+  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(baselineSchema());
+  const ok = validator(data);
+  return ok ? [] : (validator.errors ?? []);
+}
+
+/** Expands files and folders (`*.yaml`/`*.yml`, recursively) into a sorted file list. */
+export function expandBaselinePaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new DriftscanError(`baseline path not found: ${p}`, { kind: 'usage' });
+    }
+    if (st.isDirectory()) {
+      const walk = (dir: string) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+          const full = join(dir, entry.name);
+          if (entry.isDirectory()) walk(full);
+          else if (['.yaml', '.yml'].includes(extname(entry.name).toLowerCase())) out.push(full);
+        }
+      };
+      walk(p);
+    } else out.push(p);
+  }
+  if (out.length === 0) throw new DriftscanError(`no baseline files (*.yaml, *.yml) found in ${paths.join(', ')}`, { kind: 'usage' });
+  return out;
+}
+
+/** Loads and validates baselines from files and folders; throws `BaselineErrors` listing every problem. */
+export function loadBaselines(paths: readonly string[], options: LoadOptions = {}): Baseline[] {
+  const files = expandBaselinePaths(paths);
+  const errors: DriftscanError[] = [];
+  const baselines: Baseline[] = [];
+  const names = new Map<string, string>();
+  for (const file of files) {
+    try {
+      const b = loadBaselineText(readText(file), file, options);
+      const other = names.get(b.metadata.name);
+      if (other) {
+        errors.push(new DriftscanError(`baseline name "${b.metadata.name}" is already used by ${other}; names must be unique (they become package names)`, { location: { file, line: 1, col: 1 } }));
+      } else names.set(b.metadata.name, file);
+      baselines.push(b);
+    } catch (err) {
+      if (err instanceof BaselineErrors) errors.push(...err.errors);
+      else if (err instanceof DriftscanError) errors.push(err);
+      else throw err;
+    }
+  }
+  if (errors.length) throw new BaselineErrors(errors);
+  return baselines;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch (err) {
+    throw new DriftscanError(`cannot read baseline: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { location: { file } });
+  }
+}
+
+/** Loads one baseline from YAML text; `file` is used in messages. */
+export function loadBaselineText(text: string, file: string, options: LoadOptions = {}): Baseline {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  const locate = (offset: number): SourceLocation => {
+    const p = lines.linePos(offset);
+    return { file, line: p.line, col: p.col };
+  };
+  if (doc.errors.length) {
+    throw new BaselineErrors(doc.errors.map((e) => new DriftscanError(`YAML syntax error: ${firstLine(e.message)}`, { location: locate(e.pos[0]) })));
+  }
+  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new DriftscanError('a baseline must be a YAML mapping with apiVersion, kind, metadata and spec', { location: { file, line: 1, col: 1 } });
+  }
+  const at = (path: ReadonlyArray<string | number>, key = false) => locate(nodeOffset(doc, path, key));
+  const schemaErrors = validate(data);
+  if (schemaErrors.length) throw new BaselineErrors(describeSchemaErrors(schemaErrors, at));
+  return build(data as RawBaseline, file, at, options);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Offset of the node at `path` (or of its key when `key`), falling back to the nearest existing ancestor. */
+function nodeOffset(doc: Document, path: ReadonlyArray<string | number>, key: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const last = i === path.length - 1;
+      if (last && key && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+      node = pair.value;
+      const r = (pair.value as YamlNode | null)?.range ?? (isScalar(pair.key) ? pair.key.range : undefined);
+      if (r) offset = r[0];
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)];
+      if (item === undefined) break;
+      node = item;
+      const r = (item as YamlNode | null)?.range;
+      if (r) offset = r[0];
+    } else break;
+  }
+  return offset;
+}
+
+function pointerToPath(pointer: string): Array<string | number> {
+  if (!pointer) return [];
+  return pointer.slice(1).split('/').map((s) => {
+    const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(t) ? Number(t) : t;
+  });
+}
+
+/** Turns ajv errors into one plain-words error per place, most specific first. */
+function describeSchemaErrors(errors: ErrorObject[], at: (p: ReadonlyArray<string | number>, key?: boolean) => SourceLocation): DriftscanError[] {
+  // Errors inside an anyOf branch are noise once the anyOf itself is reported.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const out = new Map<string, DriftscanError>();
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' && [...anyOfPaths].some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`))) continue;
+    if (e.keyword === 'if' || e.keyword === 'oneOf') continue;
+    const path = pointerToPath(e.instancePath);
+    const name = path.length ? String(path[path.length - 1]) : 'document';
+    let message: string;
+    let loc: SourceLocation;
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const prop = (e.params as { additionalProperty: string }).additionalProperty;
+        const allowed = Object.keys(((e.parentSchema as { properties?: object })?.properties) ?? {});
+        const hint = closest(prop, allowed);
+        message = `unknown key "${prop}"${hint ? `; did you mean "${hint}"?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : ''}`;
+        loc = at([...path, prop], true);
+        break;
+      }
+      case 'required': {
+        const prop = (e.params as { missingProperty: string }).missingProperty;
+        message = `${path.length ? `"${name}"` : 'the document'} is missing required key "${prop}"`;
+        loc = at(path, true);
+        break;
+      }
+      case 'enum': {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+        const hint = closest(String(e.data), allowed);
+        message = `"${name}" must be one of ${allowed.join(', ')} (found "${String(e.data)}")${hint ? `; did you mean "${hint}"?` : ''}`;
+        loc = at(path);
+        break;
+      }
+      case 'const':
+        message = `"${name}" must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)} (found ${JSON.stringify(e.data)})`;
+        loc = at(path);
+        break;
+      case 'type':
+        message = `"${name}" must be ${(e.params as { type: string }).type === 'integer' ? 'a whole number' : `a ${String((e.params as { type: string }).type)}`} (found ${JSON.stringify(e.data)})`;
+        loc = at(path);
+        break;
+      case 'pattern':
+        message = patternMessage(name, String(e.data));
+        loc = at(path);
+        break;
+      case 'anyOf':
+        message = `"${name}" has an invalid value ${JSON.stringify(e.data)}${Array.isArray(e.data) || typeof e.data !== 'object' ? '' : ' (use a value or { param: NAME })'}`;
+        loc = at(path);
+        break;
+      case 'minItems':
+        message = `"${name}" must not be empty`;
+        loc = at(path);
+        break;
+      default:
+        message = `"${name}" ${e.message ?? 'is invalid'}`;
+        loc = at(path);
+    }
+    const k = `${e.instancePath}|${message}`;
+    if (!out.has(k)) out.set(k, new DriftscanError(message, { location: loc }));
+  }
+  return [...out.values()];
+}
+
+function patternMessage(name: string, value: string): string {
+  switch (name) {
+    case 'version': return `version "${value}" is not a semantic version; use MAJOR.MINOR.PATCH such as 1.0.0`;
+    case 'name': return `name "${value}" is not package-safe; use letters, digits, "-" and "_", starting with a letter (at most 64 characters)`;
+    case 'id': return `rule id "${value}" may only contain letters, digits, ".", "-" and "_" (at most 100 characters)`;
+    case 'expires': return `expires "${value}" must be a date YYYY-MM-DD`;
+    case 'sid': return `"${value}" is not a SID (S-1-…)`;
+    default: return `"${name}" has an invalid value "${value}"`;
+  }
+}
+
+interface RawRule { id: string; title: string; severity: Severity; rationale?: string; remediation?: string; tags?: string[]; [k: string]: unknown }
+interface RawBaseline {
+  metadata: { name: string; version: string; title: string; description?: string; owner?: string; references?: string[] };
+  spec: {
+    assignment?: { type?: AssignmentSettings['type']; frequencyMinutes?: number; remoteAccessAcknowledgement?: string };
+    parameters?: Record<string, { type: ParameterDef['type']; default: unknown; description?: string; allowedValues?: unknown[] }>;
+    rules: RawRule[];
+    waivers?: Array<{ rule: string; reason: string; owner: string; expires: string }>;
+  };
+}
+
+function typeOfParamValue(v: unknown): ParameterDef['type'] | undefined {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number' && Number.isInteger(v)) return 'integer';
+  if (typeof v === 'boolean') return 'boolean';
+  if (Array.isArray(v)) return 'array';
+  return undefined;
+}
+
+function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | number>, key?: boolean) => SourceLocation, options: LoadOptions): Baseline {
+  const errors: DriftscanError[] = [];
+  const err = (message: string, path: ReadonlyArray<string | number>, key = false) => errors.push(new DriftscanError(message, { location: at(path, key) }));
+
+  // Parameters: defaults, with command-line overrides parsed to the declared type.
+  const parameters: ParameterDef[] = [];
+  const values = new Map<string, unknown>();
+  for (const [name, def] of Object.entries(raw.spec.parameters ?? {})) {
+    const where = ['spec', 'parameters', name];
+    const actualType = typeOfParamValue(def.default);
+    if (actualType !== def.type) err(`parameter "${name}" is declared ${def.type} but its default ${JSON.stringify(def.default)} is ${actualType ?? 'not a supported value'}`, [...where, 'default']);
+    if (def.allowedValues && !def.allowedValues.some((v) => JSON.stringify(v) === JSON.stringify(def.default))) err(`parameter "${name}": default ${JSON.stringify(def.default)} is not among allowedValues`, [...where, 'default']);
+    let value: unknown = def.default;
+    const override = options.parameters?.[name];
+    if (override !== undefined) {
+      value = def.type === 'integer' ? Number(override) : def.type === 'boolean' ? override === 'true' : def.type === 'array' ? override.split(',') : override;
+      if (def.type === 'integer' && !Number.isInteger(value)) throw new DriftscanError(`--param ${name}=${override}: parameter "${name}" is an integer`, { kind: 'usage' });
+    }
+    values.set(name, value);
+    const p: ParameterDef = { name, type: def.type, default: def.default as ParameterDef['default'], location: at(where, true) };
+    if (def.description !== undefined) p.description = def.description;
+    if (def.allowedValues) p.allowedValues = def.allowedValues as Array<string | number | boolean>;
+    parameters.push(p);
+  }
+  const usedParams = new Set<string>();
+
+  const rules: Rule[] = [];
+  const ids = new Map<string, number>();
+  raw.spec.rules.forEach((r, i) => {
+    const where = ['spec', 'rules', i];
+    const previous = ids.get(r.id.toLowerCase());
+    if (previous !== undefined) {
+      err(`duplicate rule id "${r.id}" (also rule ${previous + 1} at line ${at(['spec', 'rules', previous, 'id']).line}); ids must be unique`, [...where, 'id']);
+      return;
+    }
+    ids.set(r.id.toLowerCase(), i);
+    const kinds = RULE_KINDS.map((k) => k.name).filter((k) => r[k] !== undefined);
+    if (kinds.length !== 1) {
+      err(kinds.length === 0
+        ? `rule "${r.id}" has no check; add exactly one of ${RULE_KINDS.map((k) => k.name).join(', ')}`
+        : `rule "${r.id}" has ${kinds.length} checks (${kinds.join(', ')}); a rule has exactly one`, where);
+      return;
+    }
+    const kind = ruleKind(kinds[0]!)!;
+    const bodyPath = [...where, kind.name];
+    const body = { ...(r[kind.name] as Record<string, unknown>) };
+    const uses: ParameterUse[] = [];
+    for (const [prop, v] of Object.entries(body)) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !('param' in v)) continue;
+      const pname = String((v as { param: unknown }).param);
+      const wanted = kind.parameterizable[prop];
+      if (!wanted) { err(`"${prop}" cannot take a parameter`, [...bodyPath, prop]); continue; }
+      if (!values.has(pname)) {
+        const hint = closest(pname, [...values.keys()]);
+        err(`unknown parameter "${pname}"${hint ? `; did you mean "${hint}"?` : values.size ? '' : ' (declare it under spec.parameters)'}`, [...bodyPath, prop, 'param']);
+        continue;
+      }
+      usedParams.add(pname);
+      body[prop] = values.get(pname);
+      uses.push({ property: prop, param: pname });
+    }
+    const ctx = contextFor(file, bodyPath, at);
+    try {
+      const check = kind.parse(body, ctx);
+      const rule: Rule = {
+        id: r.id, title: r.title, severity: r.severity, tags: r.tags ?? [], kind: kind.name, check, parameters: uses, location: at(where),
+      };
+      if (r.rationale !== undefined) rule.rationale = r.rationale;
+      if (r.remediation !== undefined) rule.remediation = r.remediation;
+      rules.push(rule);
+    } catch (e) {
+      if (e instanceof DriftscanError) errors.push(e);
+      else throw e;
+    }
+  });
+  for (const p of parameters) {
+    if (!usedParams.has(p.name)) err(`parameter "${p.name}" is declared but no rule uses it`, ['spec', 'parameters', p.name], true);
+  }
+
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const waivers: Waiver[] = [];
+  (raw.spec.waivers ?? []).forEach((w, i) => {
+    const where = ['spec', 'waivers', i];
+    if (Number.isNaN(Date.parse(`${w.expires}T00:00:00Z`)) || new Date(`${w.expires}T00:00:00Z`).toISOString().slice(0, 10) !== w.expires) {
+      err(`expires "${w.expires}" is not a real date`, [...where, 'expires']);
+      return;
+    }
+    if (w.expires < today) {
+      err(`waiver for "${w.rule}" (owner ${w.owner}) expired on ${w.expires}; renew it with a new date or remove it`, [...where, 'expires']);
+      return;
+    }
+    const re = globToRegExp(w.rule);
+    if (!raw.spec.rules.some((r) => re.test(r.id))) {
+      const hint = closest(w.rule, raw.spec.rules.map((r) => r.id));
+      err(`waiver rule "${w.rule}" matches no rule in this baseline${hint ? `; did you mean "${hint}"?` : ''}`, [...where, 'rule']);
+      return;
+    }
+    waivers.push({ rule: w.rule, reason: w.reason, owner: w.owner, expires: w.expires, location: at(where) });
+  });
+
+  if (errors.length) throw new BaselineErrors(errors);
+  const m = raw.metadata;
+  const metadata: Baseline['metadata'] = { name: m.name, version: m.version, title: m.title, references: m.references ?? [] };
+  if (m.description !== undefined) metadata.description = m.description;
+  if (m.owner !== undefined) metadata.owner = m.owner;
+  const assignment: AssignmentSettings = { type: raw.spec.assignment?.type ?? 'Audit' };
+  if (raw.spec.assignment?.frequencyMinutes !== undefined) assignment.frequencyMinutes = raw.spec.assignment.frequencyMinutes;
+  if (raw.spec.assignment?.remoteAccessAcknowledgement !== undefined) assignment.remoteAccessAcknowledgement = raw.spec.assignment.remoteAccessAcknowledgement;
+  return { file, metadata, assignment, parameters, rules, waivers };
+}
+
+/** `rdp-*` → /^rdp-.*$/i; rule ids compare case-insensitively. */
+export function globToRegExp(glob: string): RegExp {
+  const src = glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${src}$`, 'i');
+}
+
+function contextFor(file: string, base: ReadonlyArray<string | number>, at: (p: ReadonlyArray<string | number>, key?: boolean) => SourceLocation): ParseContext {
+  const ctx: ParseContext = {
+    file,
+    at: (...path) => at([...base, ...path]),
+    fail(message, ...path): never {
+      throw new DriftscanError(message, { location: at([...base, ...path]) });
+    },
+    registryPath(text, ...path) {
+      if (typeof text !== 'string') return ctx.fail('path must be a string such as HKLM\\SOFTWARE\\…', ...path);
+      try {
+        const p = parseRegistryPath(text);
+        if (p.root === 'HKLM' && p.segments.length > 0 && !['SOFTWARE', 'SYSTEM', 'SAM', 'SECURITY', 'HARDWARE', 'BCD00000000'].includes(p.segments[0]!.toUpperCase())) {
+          const hint = closest(p.segments[0]!, ['SOFTWARE', 'SYSTEM', 'SAM', 'SECURITY']);
+          return ctx.fail(`"${p.segments[0]}" is not a hive under HKLM (SOFTWARE, SYSTEM, SAM, SECURITY)${hint ? `; did you mean ${hint}?` : ''}`, ...path);
+        }
+        return { path: p, pathText: formatRegistryPath(p) };
+      } catch (e) {
+        if (e instanceof DriftscanError) throw e;
+        return ctx.fail((e as Error).message, ...path);
+      }
+    },
+    identity(value, ...path): Identity {
+      if (value !== null && typeof value === 'object') {
+        const o = value as { sid?: unknown; name?: unknown };
+        try {
+          const sid = parseSid(String(o.sid));
+          return o.name !== undefined ? { sid, name: String(o.name) } : { sid };
+        } catch (e) {
+          return ctx.fail(`invalid SID ${JSON.stringify(o.sid)}: ${(e as Error).message}`, ...path, 'sid');
+        }
+      }
+      if (typeof value !== 'string') return ctx.fail('identity must be an account name, a SID, or { sid, name }', ...path);
+      if (/^s-1-/i.test(value.trim())) {
+        if (!isSid(value.trim())) return ctx.fail(`"${value}" is not a valid SID`, ...path);
+        const sid = parseSid(value.trim());
+        const known = resolveIdentity(sid);
+        return known?.name ? { sid, name: known.name } : { sid };
+      }
+      const id = resolveIdentity(value);
+      if (id) return id.name ? id : { sid: id.sid, name: value };
+      const hints = suggestIdentities(value);
+      return ctx.fail(
+        `unknown identity "${value}": only well-known accounts can be resolved offline` +
+          (hints.length ? `; did you mean ${hints.map((h) => `"${h}"`).join(' or ')}?` : '') +
+          ` For domain or local accounts give the SID: { sid: "S-1-5-21-…", name: "${value}" }`,
+        ...path,
+      );
+    },
+  };
+  return ctx;
+}

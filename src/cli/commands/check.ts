@@ -1,0 +1,74 @@
+/** `driftscan check`: evaluate baselines against machine state and gate a build. */
+import { Option, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { loadBaselines } from '../../baseline/load.js';
+import { evaluate } from '../../evaluate/evaluator.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report/index.js';
+import { usageError } from '../../diagnostics.js';
+import { emit } from '../io.js';
+import { openSources } from '../sources.js';
+import { EXIT } from '../exit-codes.js';
+import type { RegisterCommand } from './index.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Parses repeated `--param NAME=VALUE`. */
+export function parseParams(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of list ?? []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw usageError(`--param expects NAME=VALUE, got "${p}"`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Baseline paths from the command line, or `policies/` when none are given. */
+export function baselinePaths(paths: string[]): string[] {
+  if (paths.length) return paths;
+  if (existsSync('policies')) return ['policies'];
+  throw usageError('no baselines given and no policies/ folder here: pass baseline files or folders');
+}
+
+export const register: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('check')
+    .summary('evaluate baselines against machine state (the CI gate)')
+    .description(
+      'Evaluate baselines against machine state from .reg exports, collector snapshots or offline registry hives,\n' +
+        'print one verdict per rule (pass, fail, error, waived, skipped) with expected vs found, and exit 1 when a rule fails.',
+    )
+    .argument('[baselines...]', 'baseline files or folders (default: policies/)')
+    .option('--reg <file>', 'a .reg export (REGEDIT4 or 5.00, UTF-16LE or UTF-8); repeatable', collect)
+    .option('--snapshot <file>', 'a JSON snapshot written by the collector script (driftscan collector); repeatable', collect)
+    .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM, SECURITY or <user>=NTUSER.DAT; repeatable', collect)
+    .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
+    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('--param <name=value>', 'override a baseline parameter; repeatable', collect)
+    .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
+    .option('--no-color', 'plain table output even on a terminal')
+    .addHelpText('after', `
+Examples:
+  driftscan check policies/rdp-access-denied.yaml --reg examples/drifted.reg
+  driftscan check --windows-dir /mnt/image --format sarif --output reports/driftscan.sarif
+  driftscan check policies/ --hive SYSTEM=SYSTEM --hive SOFTWARE=SOFTWARE --format junit -o reports/junit.xml
+
+A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
+reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
+A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
+    .action((paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean }) => {
+      const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
+      const source = openSources(o);
+      const report = evaluate(baselines, source);
+      const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      emit(o.output, renderReport(report, o.format, { color, cwd: process.cwd() }));
+      if (o.output) process.stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
+      const s = report.summary;
+      setExit(s.error > 0 ? EXIT.INPUT : s.fail > 0 || (o.failOnSkipped && s.skipped > 0) ? EXIT.FAIL : EXIT.OK);
+    });
+};
+
+function summaryLine(s: { pass: number; fail: number; error: number; waived: number; skipped: number }): string {
+  return `${s.pass} passed, ${s.fail} failed, ${s.error} errors, ${s.waived} waived, ${s.skipped} skipped`;
+}

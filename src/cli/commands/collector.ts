@@ -1,0 +1,30 @@
+/** `driftscan collector`: generate the PowerShell script that collects a JSON snapshot on a Windows machine. */
+import type { Command } from 'commander';
+import { loadBaselines } from '../../baseline/load.js';
+import { baselineReferences } from '../../rules/references.js';
+import { generateCollector } from '../../state/collector.js';
+import { emit } from '../io.js';
+import { baselinePaths } from './check.js';
+import type { RegisterCommand } from './index.js';
+
+export const register: RegisterCommand = (program: Command) => {
+  program
+    .command('collector')
+    .summary('generate a PowerShell collector script for the baselines')
+    .description(
+      'Write a dependency-free PowerShell script that reads exactly the registry keys, values, key ACLs (SDDL) and\n' +
+        'services the baselines reference, and writes a JSON snapshot for `driftscan check --snapshot`.',
+    )
+    .argument('[baselines...]', 'baseline files or folders (default: policies/)')
+    .option('-o, --output <file>', 'write the script to a file instead of stdout')
+    .addHelpText('after', `
+Example:
+  driftscan collector policies/ -o collect.ps1
+  # on the Windows machine (64-bit PowerShell, as administrator):
+  powershell -NoProfile -ExecutionPolicy Bypass -File collect.ps1 -OutFile snapshot.json
+  driftscan check policies/ --snapshot snapshot.json`)
+    .action((paths: string[], o: { output?: string }) => {
+      const baselines = loadBaselines(baselinePaths(paths));
+      emit(o.output, generateCollector(baselineReferences(baselines)));
+    });
+};

@@ -1,0 +1,13 @@
+/** Every rule kind driftscan knows. A new kind is one module plus one entry here. */
+import type { RuleKind } from './kind.js';
+import { registryValue } from './registry-value.js';
+import { registryKey } from './registry-key.js';
+import { registryAcl } from './registry-acl.js';
+import { service } from './service.js';
+
+export const RULE_KINDS: readonly RuleKind<any>[] = [registryValue, registryKey, registryAcl, service];
+
+/** The kind registered under `name`, or undefined. */
+export function ruleKind(name: string): RuleKind<any> | undefined {
+  return RULE_KINDS.find((k) => k.name === name);
+}
