@@ -82,3 +82,26 @@ test('the committed JSON Schema matches what driftscan generates', () => {
   assert.equal(r.status, 0);
   assert.equal(readFileSync('schema/baseline.schema.json', 'utf8'), r.stdout);
 });
+
+test('check on the sample snapshot evaluates ACLs from SDDL and says which ACEs are present', () => {
+  const r = runCli(['check', 'policies/rdp-access-denied.yaml', '--snapshot', 'examples/snapshot.json', '--format', 'json']);
+  assert.equal(r.status, 1, r.stderr);
+  const results = (JSON.parse(r.stdout) as { results: Array<Record<string, string>> }).results;
+  const acl = results.find((x) => x.ruleId === 'rdp-cert-store-readable')!;
+  assert.equal(acl.status, 'fail');
+  assert.match(acl.actual!, /^BUILTIN\\Remote Desktop Users \(S-1-5-32-555\) has no Allow ACE with ReadKey; ACEs present: NT AUTHORITY\\SYSTEM \(S-1-5-18\) Allow FullControl; /);
+  assert.equal(results.find((x) => x.ruleId === 'kerberos-max-token-size')!.actual, 'no value');
+});
+
+test('collector writes a PowerShell script that reads exactly what the baselines reference', () => {
+  const r = runCli(['collector', 'policies/rdp-access-denied.yaml']);
+  assert.equal(r.status, 0, r.stderr);
+  for (const key of [
+    'HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\Remote Desktop\\Certificates',
+    'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server',
+    'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\Kerberos\\Parameters',
+    'HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService',
+  ]) assert.ok(r.stdout.includes(key), key);
+  assert.match(r.stdout, /MaxTokenSize/);
+  assert.match(r.stdout, /driftscan-snapshot\/v1/);
+});

@@ -78,14 +78,20 @@ function describeEntry(e: AccessEntry): string {
   return `${describeSid(e.identity.sid)} ${e.type} ${formatRights(e.rights)}${scopeWords(e.appliesTo)}`;
 }
 
-/** ACEs that matter for the key itself, in words: `NT AUTHORITY\SYSTEM (S-1-5-18) Allow FullControl`. */
+/**
+ * The ACEs that apply to the key itself, in words (`NT AUTHORITY\SYSTEM (S-1-5-18) Allow FullControl`);
+ * inherit-only ACEs (for subkeys) are only counted, to keep messages readable.
+ */
 function describeAces(aces: readonly Ace[]): string {
-  const parts = aces.map((a) => {
+  const own = aces.filter((a) => !(a.flags & ACE_FLAG.INHERIT_ONLY));
+  const parts = own.map((a) => {
     const type = a.type === ACE_TYPE.ACCESS_ALLOWED ? 'Allow' : a.type === ACE_TYPE.ACCESS_DENIED ? 'Deny' : `type ${a.type}`;
-    const where = a.flags & ACE_FLAG.INHERIT_ONLY ? ' (subkeys only)' : a.flags & ACE_FLAG.CONTAINER_INHERIT ? ' (this key and subkeys)' : '';
-    return `${describeSid(a.sid)} ${type} ${formatRights(mapGenericKeyRights(a.mask))}${where}`;
+    return `${describeSid(a.sid)} ${type} ${formatRights(mapGenericKeyRights(a.mask))}`;
   });
-  return parts.length ? parts.join('; ') : 'none (empty DACL: nobody has access)';
+  const inheritOnly = aces.length - own.length;
+  const tail = inheritOnly ? ` (+${inheritOnly} inherit-only ACE${inheritOnly === 1 ? '' : 's'} for subkeys)` : '';
+  if (aces.length === 0) return 'none (empty DACL: nobody has access)';
+  return `${parts.length ? parts.join('; ') : 'none on the key itself'}${tail}`;
 }
 
 function entryHolds(e: AccessEntry, aces: readonly Ace[]): boolean {

@@ -1,0 +1,298 @@
+/**
+ * Parser for regedit `.reg` files (windows-formats.md §4): `Windows Registry Editor Version 5.00`
+ * (UTF-16LE with BOM as regedit and `reg export` write it, or UTF-8) and `REGEDIT4` (ANSI).
+ * Accepts what regedit, `reg export`, Wine and hivexregedit produce; every problem becomes one
+ * `DriftscanError` at `file:line:col`, never any other exception.
+ */
+import { DriftscanError } from '../diagnostics.js';
+import { parseRegistryPath, type RegistryPath } from '../windows/registry-path.js';
+import { decodeValue, REG, type RegistryValue } from '../windows/value.js';
+
+/** How the file's bytes were decoded. */
+export type RegFileEncoding = 'utf-16le' | 'utf-8' | 'utf-8-bom' | 'windows-1252';
+
+/** One `"name"=data` line; `value: null` is a deletion (`"name"=-`). `name` `''` is the default value (`@`). */
+export interface RegValueEntry {
+  name: string;
+  value: RegistryValue | null;
+  line: number;
+}
+
+/** One `[key]` block (or `[-key]` deletion, which has no values), in file order. */
+export interface RegKeyBlock {
+  path: RegistryPath;
+  deleted: boolean;
+  line: number;
+  values: RegValueEntry[];
+}
+
+export interface RegFile {
+  version: 'REGEDIT4' | '5.00';
+  encoding: RegFileEncoding;
+  keys: RegKeyBlock[];
+}
+
+const HEADER_500 = 'Windows Registry Editor Version 5.00';
+const HEADER_4 = 'REGEDIT4';
+
+/**
+ * Windows-1252 for 0x80–0x9F (the rest is Latin-1). Spelled out because Node 20's
+ * `TextDecoder('windows-1252')` decodes as ISO-8859-1 (0x80 → U+0080, not €).
+ */
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/** Decodes single-byte ANSI (cp1252) data, as REGEDIT4 files and their hex(1)/(2)/(7) data use. */
+export function decodeAnsi(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b >= 0x80 && b <= 0x9f ? CP1252_HIGH[b - 0x80] : String.fromCharCode(b);
+  return out;
+}
+
+/** Parses a `.reg` file. `file` is only used in error locations. */
+export function parseRegFile(bytes: Uint8Array, file: string): RegFile {
+  const { text, encoding } = decodeText(bytes, file);
+  return new Parser(text, file, encoding).parse();
+}
+
+function decodeText(bytes: Uint8Array, file: string): { text: string; encoding: RegFileEncoding } {
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    throw new DriftscanError('file is UTF-16 big-endian; regedit files are UTF-16LE or UTF-8', { location: { file, offset: 0 } });
+  }
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
+    if (bytes.length % 2 !== 0) {
+      throw new DriftscanError('UTF-16LE file has an odd number of bytes (truncated?)', { location: { file, offset: bytes.length - 1 } });
+    }
+    return { text: Buffer.from(bytes.buffer, bytes.byteOffset + 2, bytes.length - 2).toString('utf16le'), encoding: 'utf-16le' };
+  }
+  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const body = bom ? bytes.subarray(3) : bytes;
+  // A 5.00 file saved as UTF-16LE without its BOM starts with "W\0i\0".
+  if (body.length >= 4 && body[1] === 0 && body[3] === 0 && body[0] !== 0) {
+    throw new DriftscanError('file looks like UTF-16LE without a byte-order mark; save it with a BOM (FF FE) or as UTF-8', { location: { file, offset: 0 } });
+  }
+  // REGEDIT4 files are in the ANSI code page by definition (only a UTF-8 BOM says otherwise):
+  // cp1252 text such as "Ã©" would otherwise pass as valid UTF-8 and be misread.
+  if (!bom && decodeAnsi(body.subarray(0, 64)).trimStart().startsWith(HEADER_4)) return { text: decodeAnsi(body), encoding: 'windows-1252' };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: bom ? 'utf-8-bom' : 'utf-8' };
+  } catch {
+    // Not UTF-8: REGEDIT4 files are in the ANSI code page.
+    return { text: decodeAnsi(body), encoding: 'windows-1252' };
+  }
+}
+
+/** A logical line: physical lines joined at `\` continuations, with a map back to physical positions. */
+interface Segment { start: number; line: number; col: number }
+
+class Parser {
+  private readonly lines: string[];
+  private version: RegFile['version'] = '5.00';
+  private current: RegKeyBlock | undefined;
+  private readonly keys: RegKeyBlock[] = [];
+
+  constructor(text: string, private readonly file: string, private readonly encoding: RegFileEncoding) {
+    this.lines = text.split(/\r\n|\n|\r/);
+  }
+
+  private fail(message: string, line: number, col: number): never {
+    throw new DriftscanError(message, { location: { file: this.file, line, col } });
+  }
+
+  parse(): RegFile {
+    let i = 0;
+    while (i < this.lines.length && this.lines[i]!.trim() === '') i++;
+    if (i === this.lines.length) this.fail(`empty file; expected the header "${HEADER_500}" or "${HEADER_4}"`, 1, 1);
+    const header = this.lines[i]!.trim();
+    if (header === HEADER_500) this.version = '5.00';
+    else if (header === HEADER_4) this.version = 'REGEDIT4';
+    else {
+      const shown = header.length > 60 ? `${header.slice(0, 60)}…` : header;
+      this.fail(`expected the header "${HEADER_500}" or "${HEADER_4}", found ${JSON.stringify(shown)}`, i + 1, 1);
+    }
+    for (i++; i < this.lines.length; i++) {
+      const raw = this.lines[i]!;
+      const indent = raw.length - raw.trimStart().length;
+      const text = raw.trim();
+      const lineNo = i + 1;
+      if (text === '' || text.startsWith(';')) continue;
+      if (text.startsWith('[')) {
+        this.keyLine(text, lineNo, indent + 1);
+      } else if (text.startsWith('"') || text.startsWith('@')) {
+        i = this.valueLine(i, indent);
+      } else {
+        this.fail('unexpected text; expected [key], "name"=value, @=value or a ; comment', lineNo, indent + 1);
+      }
+    }
+    return { version: this.version, encoding: this.encoding, keys: this.keys };
+  }
+
+  private keyLine(text: string, line: number, col: number): void {
+    const close = text.lastIndexOf(']');
+    if (close === -1) this.fail('missing closing ] after the key name', line, col + text.length);
+    const after = text.slice(close + 1).trim();
+    if (after !== '' && !after.startsWith(';')) this.fail('unexpected text after ]', line, col + close + 1);
+    const deleted = text[1] === '-';
+    const name = text.slice(deleted ? 2 : 1, close);
+    let path: RegistryPath;
+    try {
+      path = parseRegistryPath(name);
+    } catch (err) {
+      this.fail((err as Error).message, line, col + (deleted ? 2 : 1));
+    }
+    if (name.trim() === '') this.fail('empty key name in [ ]', line, col + 1);
+    this.current = { path, deleted, line, values: [] };
+    this.keys.push(this.current);
+  }
+
+  /** Parses a value line starting at physical line index `i`; returns the index of its last physical line. */
+  private valueLine(i: number, indent: number): number {
+    const lineNo = i + 1;
+    const line = this.lines[i]!;
+    if (!this.current) this.fail('value line outside a [key] block', lineNo, indent + 1);
+    if (this.current.deleted) this.fail('value line inside a [-key] deletion block (a deleted key has no values)', lineNo, indent + 1);
+    let pos = indent;
+    let name: string;
+    if (line[pos] === '@') {
+      name = '';
+      pos++;
+    } else {
+      const s = this.quoted(line, pos, lineNo);
+      name = s.text;
+      pos = s.end;
+    }
+    while (line[pos] === ' ' || line[pos] === '\t') pos++;
+    if (line[pos] !== '=') this.fail(`expected = after the value name`, lineNo, pos + 1);
+    pos++;
+    while (line[pos] === ' ' || line[pos] === '\t') pos++;
+    const block = this.current;
+    const rest = line.slice(pos);
+    const add = (value: RegistryValue | null) => block.values.push({ name, value, line: lineNo });
+
+    if (rest.trimEnd() === '-') {
+      add(null);
+      return i;
+    }
+    if (rest.startsWith('"')) {
+      const s = this.quoted(line, pos, lineNo);
+      this.expectEnd(line, s.end, lineNo);
+      add(decodeValue(REG.SZ, utf16z(s.text)));
+      return i;
+    }
+    const lower = rest.toLowerCase();
+    if (lower.startsWith('dword:')) {
+      const m = /^dword:([0-9a-fA-F]{1,8})(?![0-9a-fA-F])/.exec(rest);
+      if (!m) this.fail('expected up to 8 hex digits after dword: (regedit writes dword:0000001f)', lineNo, pos + 7);
+      this.expectEnd(line, pos + m[0].length, lineNo);
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(parseInt(m[1]!, 16));
+      add(decodeValue(REG.DWORD, b));
+      return i;
+    }
+    const str = /^str(?:\(([0-9a-fA-F]{1,8})\))?:/i.exec(rest);
+    if (str) {
+      // Wine's and hivexregedit's str(N):"…" form: string data stored with type N.
+      const type = str[1] === undefined ? REG.SZ : parseInt(str[1], 16);
+      const at = pos + str[0].length;
+      if (line[at] !== '"') this.fail(`expected "…" after ${str[0]}`, lineNo, at + 1);
+      const s = this.quoted(line, at, lineNo);
+      this.expectEnd(line, s.end, lineNo);
+      add(decodeValue(type, utf16z(s.text)));
+      return i;
+    }
+    const hex = /^hex(?:\(([0-9a-fA-F]{1,8})\))?:/i.exec(rest);
+    if (hex) {
+      const type = hex[1] === undefined ? REG.BINARY : parseInt(hex[1], 16);
+      const { bytes, last } = this.hexData(i, pos + hex[0].length);
+      let data: Uint8Array = bytes;
+      if (this.version === 'REGEDIT4' && (type === REG.SZ || type === REG.EXPAND_SZ || type === REG.MULTI_SZ)) {
+        // REGEDIT4 stores string types as single-byte ANSI; widen to the UTF-16LE Windows keeps.
+        data = Buffer.from(decodeAnsi(bytes), 'utf16le');
+      }
+      add(decodeValue(type, data));
+      return last;
+    }
+    if (/^hex\(/i.test(rest)) this.fail('expected hex(N): with N a hexadecimal type number, such as hex(2): or hex(b):', lineNo, pos + 5);
+    this.fail('expected value data: "string", dword:, hex:, hex(N): or - to delete', lineNo, pos + 1);
+  }
+
+  /** Reads `"…"` starting at `start` (the quote); returns the unescaped text and the index after the closing quote. */
+  private quoted(line: string, start: number, lineNo: number): { text: string; end: number } {
+    let out = '';
+    for (let p = start + 1; p < line.length; p++) {
+      const c = line[p]!;
+      if (c === '"') return { text: out, end: p + 1 };
+      if (c === '\\' && p + 1 < line.length) {
+        const n = line[p + 1]!;
+        // Standard: \\ and \". Wine also writes \n, \r and \0; any other backslash stays literal
+        // (hivexregedit --unsafe-printable-strings does not escape backslashes).
+        const esc = n === '\\' ? '\\' : n === '"' ? '"' : n === 'n' ? '\n' : n === 'r' ? '\r' : n === '0' ? '\0' : undefined;
+        if (esc !== undefined) {
+          out += esc;
+          p++;
+          continue;
+        }
+      }
+      out += c;
+    }
+    this.fail('missing closing quote', lineNo, start + 1);
+  }
+
+  private expectEnd(line: string, end: number, lineNo: number): void {
+    const after = line.slice(end).trim();
+    if (after !== '' && !after.startsWith(';')) this.fail('unexpected text after the value data', lineNo, end + 1 + (line.slice(end).length - line.slice(end).trimStart().length));
+  }
+
+  /** Reads comma-separated hex bytes from line `i` at `start`, following `\` continuations. */
+  private hexData(i: number, start: number): { bytes: Uint8Array; last: number } {
+    let logical = '';
+    const segments: Segment[] = [];
+    let li = i;
+    let col = start;
+    for (;;) {
+      let piece = this.lines[li]!.slice(col);
+      const comment = piece.indexOf(';');
+      if (comment !== -1) piece = piece.slice(0, comment);
+      const trimmed = piece.trimEnd();
+      segments.push({ start: logical.length, line: li + 1, col: col + 1 });
+      if (trimmed.endsWith('\\')) {
+        logical += trimmed.slice(0, -1);
+        li++;
+        if (li >= this.lines.length) this.fail('line continuation \\ at the end of the file', li, this.lines[li - 1]!.length);
+        const next = this.lines[li]!;
+        col = next.length - next.trimStart().length;
+        continue;
+      }
+      logical += trimmed;
+      break;
+    }
+    const where = (offset: number): [number, number] => {
+      let seg = segments[0]!;
+      for (const s of segments) if (s.start <= offset) seg = s;
+      return [seg.line, seg.col + offset - seg.start];
+    };
+    const bytes: number[] = [];
+    const re = /\s*([0-9a-fA-F]{1,2})\s*(,|$)/y;
+    let p = 0;
+    const blank = /\s*$/y;
+    while (p < logical.length) {
+      blank.lastIndex = p;
+      if (blank.test(logical)) break;
+      re.lastIndex = p;
+      const m = re.exec(logical);
+      if (!m) {
+        const [l, c] = where(p + (/^\s*/.exec(logical.slice(p, p + 64))?.[0].length ?? 0));
+        this.fail('expected a hex byte such as 0a (bytes are separated by commas)', l, c);
+      }
+      bytes.push(parseInt(m[1]!, 16));
+      p = re.lastIndex;
+      if (m[2] === '') break;
+    }
+    return { bytes: Uint8Array.from(bytes), last: li };
+  }
+}
+
+/** A string as Windows stores REG_SZ data: UTF-16LE with a terminating NUL. */
+function utf16z(s: string): Uint8Array {
+  return Buffer.from(s + '\u0000', 'utf16le');
+}

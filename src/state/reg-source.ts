@@ -1,0 +1,106 @@
+/**
+ * A `StateSource` over a parsed `.reg` file. An export speaks only for the subtrees it contains:
+ * a key inside an exported (or `[-deleted]`) subtree without a block of its own is known absent;
+ * anything outside is `unknown`. Blocks are applied in file order, as a regedit import would:
+ * later blocks for the same key merge, `"v"=-` removes a value, `[-key]` removes a subtree.
+ */
+import type { KeyState, Lookup, ServiceRunState, StateSource } from './source.js';
+import type { RegFile } from './reg-file.js';
+import {
+  formatRegistryPath,
+  goesThroughCurrentControlSet,
+  registryPathKey,
+  resolveCurrentControlSet,
+  samePath,
+  type RegistryPath,
+} from '../windows/registry-path.js';
+import type { RegistryValue } from '../windows/value.js';
+import type { SecurityDescriptor } from '../windows/security-descriptor.js';
+
+interface KeyData {
+  path: RegistryPath;
+  /** Lower-cased value name → value with its name as written; Map keeps file order. */
+  values: Map<string, { name: string; value: RegistryValue }>;
+}
+
+const NO_ACL: Lookup<SecurityDescriptor> = { status: 'unknown', reason: 'a .reg export carries no ACLs; use a snapshot or hives' };
+
+/** Builds the source; `name` is how reports and reasons refer to it (usually the file path). */
+export function regFileSource(reg: RegFile, name: string): StateSource {
+  const keys = new Map<string, KeyData>();
+  /** Every path that had a block or a deletion: the file speaks for these subtrees. */
+  const covered = new Set<string>();
+  let hasCurrentControlSet = false;
+
+  const isCovered = (p: RegistryPath): boolean => {
+    for (let n = p.segments.length; n >= 0; n--) {
+      if (covered.has(registryPathKey({ root: p.root, segments: p.segments.slice(0, n) }))) return true;
+    }
+    return false;
+  };
+
+  for (const block of reg.keys) {
+    const id = registryPathKey(block.path);
+    if (!block.deleted) {
+      // Importing [A\B\C] creates missing parents; inside a covered subtree they then exist.
+      for (let n = 1; n < block.path.segments.length; n++) {
+        const parent = { root: block.path.root, segments: block.path.segments.slice(0, n) };
+        const pid = registryPathKey(parent);
+        if (!keys.has(pid) && isCovered(parent)) keys.set(pid, { path: parent, values: new Map() });
+      }
+    }
+    covered.add(id);
+    if (goesThroughCurrentControlSet(block.path)) hasCurrentControlSet = true;
+    if (block.deleted) {
+      for (const k of [...keys.keys()]) if (k === id || k.startsWith(`${id}\\`)) keys.delete(k);
+      continue;
+    }
+    let data = keys.get(id);
+    if (!data) keys.set(id, (data = { path: block.path, values: new Map() }));
+    for (const v of block.values) {
+      if (v.value === null) data.values.delete(v.name.toLowerCase());
+      else {
+        // Setting an existing value replaces its data; the stored name keeps its case (as RegSetValueEx does).
+        const name = data.values.get(v.name.toLowerCase())?.name ?? v.name;
+        data.values.set(v.name.toLowerCase(), { name, value: v.value });
+      }
+    }
+  }
+
+  const lookup = (p: RegistryPath, asked: RegistryPath): Lookup<KeyState> => {
+    const data = keys.get(registryPathKey(p));
+    if (data) return { status: 'present', value: keyState(data) };
+    if (isCovered(p)) return { status: 'absent' };
+    const also = samePath(p, asked) ? '' : ` (${formatRegistryPath(asked)})`;
+    return { status: 'unknown', reason: `${name} does not contain ${formatRegistryPath(p)}${also} or any of its parent keys` };
+  };
+
+  return {
+    name,
+    notices: [],
+    key(path) {
+      if (!goesThroughCurrentControlSet(path) || hasCurrentControlSet) return lookup(path, path);
+      // Offline data has no CurrentControlSet link; Windows derives it from SYSTEM\Select\Current.
+      const select = keys.get(registryPathKey({ root: 'HKLM', segments: ['SYSTEM', 'Select'] }))?.values.get('current')?.value;
+      if (select?.type === 'DWord') return lookup(resolveCurrentControlSet(path, select.data), path);
+      return {
+        status: 'unknown',
+        reason:
+          `${name} does not contain ${formatRegistryPath(path)}: it has no CurrentControlSet keys and no ` +
+          `HKLM\\SYSTEM\\Select value Current (DWORD) to map CurrentControlSet to a ControlSet00n key`,
+      };
+    },
+    serviceState(): Lookup<ServiceRunState> {
+      return { status: 'unknown', reason: `${name}: a .reg export has no service run state; use a snapshot from the collector` };
+    },
+  };
+}
+
+function keyState(data: KeyData): KeyState {
+  return {
+    path: formatRegistryPath(data.path),
+    value: (n) => data.values.get(n.toLowerCase())?.value,
+    valueNames: () => [...data.values.values()].map((v) => v.name),
+    security: () => NO_ACL,
+  };
+}

@@ -1,0 +1,356 @@
+/**
+ * JSON snapshots (`driftscan-snapshot/v1`, docs/snapshot-format.md): what the generated
+ * PowerShell collector read on a machine. A snapshot speaks only for the keys it lists: listed
+ * keys are present or absent, keys it has no record of (or could not read) are `unknown`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { DriftscanError } from '../diagnostics.js';
+import {
+  formatRegistryPath,
+  goesThroughCurrentControlSet,
+  parseRegistryPath,
+  registryPathKey,
+  resolveCurrentControlSet,
+  type RegistryPath,
+} from '../windows/registry-path.js';
+import { REG, type RegistryValue } from '../windows/value.js';
+import type { SecurityDescriptor } from '../windows/security-descriptor.js';
+import { parseSddl, SddlError } from '../windows/sddl.js';
+import type { KeyState, Lookup, ServiceRunState, StateSource } from './source.js';
+
+export const SNAPSHOT_SCHEMA_ID = 'driftscan-snapshot/v1';
+
+/** The JSON document, as the schema describes it. */
+export interface SnapshotDocument {
+  schema: typeof SNAPSHOT_SCHEMA_ID;
+  computerName?: string;
+  collectedAt?: string;
+  collector?: { version?: string; powershell?: string };
+  keys: SnapshotKey[];
+  services?: SnapshotService[];
+}
+
+export interface SnapshotKey {
+  path: string;
+  exists: boolean;
+  error?: string;
+  sddl?: string;
+  sddlError?: string;
+  valuesRead?: string[];
+  values?: SnapshotValue[];
+}
+
+export type SnapshotValueKind = 'String' | 'ExpandString' | 'MultiString' | 'DWord' | 'QWord' | 'Binary' | 'None' | 'Unknown';
+
+export interface SnapshotValue {
+  name: string;
+  kind: SnapshotValueKind;
+  typeCode?: number;
+  data: string | string[] | number | null;
+}
+
+export interface SnapshotService {
+  name: string;
+  exists: boolean;
+  error?: string;
+  state?: ServiceRunState | 'Unknown';
+  startType?: string | null;
+  startName?: string | null;
+  delayedAutoStart?: boolean | null;
+}
+
+/** The snapshot JSON schema (schema/snapshot.schema.json), read from the package. */
+export function snapshotSchema(): object {
+  // src/state/ (tsx) and dist/src/state/ (built) sit at different depths below the package root.
+  const url = ['../../schema/snapshot.schema.json', '../../../schema/snapshot.schema.json']
+    .map((p) => new URL(p, import.meta.url))
+    .find((u) => existsSync(u));
+  if (!url) throw new Error('driftscan installation is missing schema/snapshot.schema.json');
+  return JSON.parse(readFileSync(url, 'utf8')) as object;
+}
+
+const Ajv = AjvModule as unknown as typeof AjvModule.default;
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+let validator: ValidateFunction | undefined;
+
+function validate(doc: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    validator = ajv.compile(snapshotSchema());
+  }
+  return validator(doc) ? [] : (validator.errors ?? []);
+}
+
+/** Parses and validates a snapshot file and returns it as a `StateSource`. */
+export function loadSnapshot(bytes: Uint8Array, file: string): StateSource {
+  return snapshotSource(parseSnapshot(bytes, file), file);
+}
+
+/** Parses and validates snapshot bytes (UTF-8 with or without BOM, or UTF-16LE with BOM as Windows PowerShell 5.1's `>` writes). */
+export function parseSnapshot(bytes: Uint8Array, file: string): SnapshotDocument {
+  let text: string;
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
+    text = Buffer.from(bytes.buffer, bytes.byteOffset + 2, bytes.length - 2).toString('utf16le');
+  } else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      throw new DriftscanError('snapshot is not valid UTF-8 (or UTF-16LE with a byte-order mark)', { location: { file } });
+    }
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw jsonSyntaxError(text, file);
+  }
+  const errors = validate(doc);
+  if (errors.length > 0) {
+    const e = pickError(errors);
+    throw new DriftscanError(`${jsonPath(e.instancePath)}: ${describeAjvError(e)}`, { location: { file } });
+  }
+  return doc as SnapshotDocument;
+}
+
+/** Node 20's `JSON.parse` messages carry no position, so find the first syntax error ourselves. */
+function jsonSyntaxError(text: string, file: string): DriftscanError {
+  const { offset, message } = firstJsonError(text);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return new DriftscanError(`invalid JSON: ${message}`, { location: { file, line, col } });
+}
+
+/** A strict RFC 8259 scan that stops at the first error; only runs after `JSON.parse` failed. */
+function firstJsonError(text: string): { offset: number; message: string } {
+  let p = 0;
+  class Stop { constructor(readonly offset: number, readonly message: string) {} }
+  const fail = (message: string, at = p): never => { throw new Stop(at, message); };
+  const ws = () => { while (p < text.length && ' \t\r\n'.includes(text[p]!)) p++; };
+  const describe = () => (p >= text.length ? 'unexpected end of JSON (truncated file?)' : `unexpected ${JSON.stringify(text[p])}`);
+  const string = () => {
+    p++;
+    for (;;) {
+      if (p >= text.length) fail('unterminated string');
+      const c = text.charCodeAt(p);
+      if (c === 0x22) { p++; return; }
+      if (c < 0x20) fail('control character in a string (escape it)');
+      if (c === 0x5c) {
+        const e = text[p + 1];
+        if (e === 'u') { if (!/^[0-9a-fA-F]{4}$/.test(text.slice(p + 2, p + 6))) fail('bad \\u escape'); p += 6; continue; }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail('bad escape in a string');
+        p += 2;
+        continue;
+      }
+      p++;
+    }
+  };
+  let depth = 0;
+  const value = (): void => {
+    ws();
+    const c = text[p];
+    if ((c === '{' || c === '[') && ++depth > 512) fail('nesting deeper than 512 levels');
+    if (c === '{') {
+      p++; ws();
+      if (text[p] === '}') { p++; depth--; return; }
+      for (;;) {
+        ws();
+        if (text[p] !== '"') fail(`expected a property name in double quotes, found ${describe().replace('unexpected ', '')}`);
+        string(); ws();
+        if (text[p] !== ':') fail(`expected ':' after the property name, found ${describe().replace('unexpected ', '')}`);
+        p++; value(); ws();
+        if (text[p] === ',') { p++; continue; }
+        if (text[p] === '}') { p++; depth--; return; }
+        fail(`expected ',' or '}' in an object, found ${describe().replace('unexpected ', '')}`);
+      }
+    }
+    if (c === '[') {
+      p++; ws();
+      if (text[p] === ']') { p++; depth--; return; }
+      for (;;) {
+        value(); ws();
+        if (text[p] === ',') { p++; continue; }
+        if (text[p] === ']') { p++; depth--; return; }
+        fail(`expected ',' or ']' in an array, found ${describe().replace('unexpected ', '')}`);
+      }
+    }
+    if (c === '"') return string();
+    const lit = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(p, p + 400));
+    if (lit && lit[0] !== '-') { p += lit[0].length; return; }
+    fail(`${describe()}; expected a value`);
+  };
+  try {
+    value(); ws();
+    if (p < text.length) fail(`unexpected ${JSON.stringify(text[p])} after the JSON document`);
+  } catch (err) {
+    if (err instanceof Stop) return err;
+    throw err;
+  }
+  return { offset: 0, message: 'not valid JSON' };
+}
+
+function jsonPath(instancePath: string): string {
+  if (instancePath === '') return '$';
+  return '$' + instancePath.split('/').slice(1).map((s) => {
+    const seg = s.replace(/~1/g, '/').replace(/~0/g, '~');
+    return /^\d+$/.test(seg) ? `[${seg}]` : /^[A-Za-z_]\w*$/.test(seg) ? `.${seg}` : `[${JSON.stringify(seg)}]`;
+  }).join('');
+}
+
+/** The most specific error: deepest path, skipping ajv's "must match then schema" wrappers. */
+function pickError(errors: ErrorObject[]): ErrorObject {
+  const real = errors.filter((e) => e.keyword !== 'if');
+  const list = real.length > 0 ? real : errors;
+  return list.reduce((best, e) => (e.instancePath.length > best.instancePath.length ? e : best), list[0]!);
+}
+
+function describeAjvError(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required': return `missing required property "${String(p.missingProperty)}"`;
+    case 'additionalProperties': return `unknown property "${String(p.additionalProperty)}"`;
+    case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const': return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'pattern':
+      return e.instancePath.endsWith('/data') ? 'must be hexadecimal digits, two per byte (QWORD: a decimal string)' : `must match ${String(p.pattern)}`;
+    default: return e.message ?? 'is invalid';
+  }
+}
+
+interface KeyEntry {
+  record: SnapshotKey;
+  index: number;
+  path: RegistryPath;
+  values: Map<string, { name: string; value: RegistryValue }>;
+  valuesRead: Set<string> | undefined;
+  security?: Lookup<SecurityDescriptor>;
+}
+
+/** A `StateSource` over a validated snapshot document. */
+export function snapshotSource(doc: SnapshotDocument, file: string): StateSource {
+  const keys = new Map<string, KeyEntry>();
+  const notices: string[] = [];
+  doc.keys.forEach((record, index) => {
+    const where = `$.keys[${index}]`;
+    let path: RegistryPath;
+    try {
+      path = parseRegistryPath(record.path);
+    } catch (err) {
+      throw new DriftscanError(`${where}.path: ${(err as Error).message}`, { location: { file } });
+    }
+    const id = registryPathKey(path);
+    if (keys.has(id)) throw new DriftscanError(`${where}.path: key ${record.path} is listed twice (also at $.keys[${keys.get(id)!.index}])`, { location: { file } });
+    const values = new Map<string, { name: string; value: RegistryValue }>();
+    (record.values ?? []).forEach((v, j) => {
+      values.set(v.name.toLowerCase(), { name: v.name, value: toRegistryValue(v, `${where}.values[${j}]`, file) });
+    });
+    const valuesRead = record.valuesRead ? new Set(record.valuesRead.map((n) => n.toLowerCase())) : undefined;
+    keys.set(id, { record, index, path, values, valuesRead });
+    if (record.error !== undefined) notices.push(`${file}: collector could not read ${record.path}: ${record.error}`);
+  });
+  const services = new Map((doc.services ?? []).map((s) => [s.name.toLowerCase(), s]));
+
+  const regenerate = 'regenerate the collector with `driftscan collector` for the current baselines and collect again';
+
+  const find = (p: RegistryPath): Lookup<KeyState> | undefined => {
+    const entry = keys.get(registryPathKey(p));
+    if (entry) {
+      if (entry.record.error !== undefined) return { status: 'unknown', reason: `${file}: the collector could not read ${entry.record.path}: ${entry.record.error}` };
+      return entry.record.exists ? { status: 'present', value: keyState(entry, file) } : { status: 'absent' };
+    }
+    // A parent recorded as missing means every key below it is missing too.
+    for (let n = p.segments.length - 1; n >= 0; n--) {
+      const parent = keys.get(registryPathKey({ root: p.root, segments: p.segments.slice(0, n) }));
+      if (parent && parent.record.error === undefined && !parent.record.exists) return { status: 'absent' };
+    }
+    return undefined;
+  };
+
+  const title = [doc.computerName, doc.collectedAt].filter(Boolean).join(' at ');
+  return {
+    name: `snapshot ${file}${title ? ` (${title})` : ''}`,
+    notices,
+    key(path) {
+      const direct = find(path);
+      if (direct) return direct;
+      if (goesThroughCurrentControlSet(path)) {
+        // Hand-made or hive-derived snapshots may list ControlSet00n keys; map via Select\Current.
+        const select = keys.get(registryPathKey({ root: 'HKLM', segments: ['SYSTEM', 'Select'] }))?.values.get('current')?.value;
+        if (select?.type === 'DWord') {
+          const resolved = find(resolveCurrentControlSet(path, select.data));
+          if (resolved) return resolved;
+        }
+      }
+      return { status: 'unknown', reason: `${file}: snapshot has no data for ${formatRegistryPath(path)}; ${regenerate}` };
+    },
+    serviceState(name) {
+      const s = services.get(name.toLowerCase());
+      if (!s) return { status: 'unknown', reason: `${file}: snapshot has no run state for service ${name}; ${regenerate}` };
+      if (s.error !== undefined) return { status: 'unknown', reason: `${file}: the collector could not query service ${s.name}: ${s.error}` };
+      if (!s.exists) return { status: 'absent' };
+      if (s.state === undefined || s.state === 'Unknown') return { status: 'unknown', reason: `${file}: service ${s.name} has no known run state in the snapshot` };
+      return { status: 'present', value: s.state };
+    },
+  };
+}
+
+function keyState(entry: KeyEntry, file: string): KeyState {
+  const { record } = entry;
+  return {
+    path: record.path,
+    value(name) {
+      const found = entry.values.get(name.toLowerCase());
+      if (found) return found.value;
+      if (entry.valuesRead && !entry.valuesRead.has(name.toLowerCase())) {
+        // Not looked for is not the same as absent: answering "absent" could fail a compliant machine.
+        throw new DriftscanError(
+          `snapshot has no data for value ${JSON.stringify(name)} of ${record.path} (the collector did not read it); regenerate the collector for the current baselines`,
+          { location: { file } },
+        );
+      }
+      return undefined;
+    },
+    valueNames: () => [...entry.values.values()].map((v) => v.name),
+    security() {
+      entry.security ??= readSecurity(record, file);
+      return entry.security;
+    },
+  };
+}
+
+function readSecurity(record: SnapshotKey, file: string): Lookup<SecurityDescriptor> {
+  if (record.sddl === undefined) {
+    const why = record.sddlError !== undefined ? `the collector could not read the ACL of ${record.path}: ${record.sddlError}` : `snapshot has no ACL for ${record.path}; regenerate the collector for baselines that check ACLs`;
+    return { status: 'unknown', reason: `${file}: ${why}` };
+  }
+  try {
+    return { status: 'present', value: parseSddl(record.sddl) };
+  } catch (err) {
+    if (!(err instanceof SddlError)) throw err;
+    const at = /\bcolumn\b/.test(err.message) ? '' : ` (column ${err.column})`;
+    throw new DriftscanError(`key ${record.path}: invalid SDDL: ${err.message}${at}`, { location: { file }, cause: err });
+  }
+}
+
+/** Converts a snapshot value (already schema-valid) to the exact registry value. */
+function toRegistryValue(v: SnapshotValue, where: string, file: string): RegistryValue {
+  switch (v.kind) {
+    case 'String': return { type: 'String', data: v.data as string };
+    case 'ExpandString': return { type: 'ExpandString', data: v.data as string };
+    case 'MultiString': return { type: 'MultiString', data: v.data as string[] };
+    case 'DWord': return { type: 'DWord', data: v.data as number };
+    case 'QWord': {
+      const n = BigInt(v.data as string);
+      if (n >= 1n << 64n) throw new DriftscanError(`${where}.data: QWORD ${String(v.data)} is larger than 2^64-1`, { location: { file } });
+      return { type: 'QWord', data: n };
+    }
+    case 'Binary': return { type: 'Binary', data: Buffer.from(v.data as string, 'hex') };
+    case 'None':
+    case 'Unknown':
+      // .NET reports REG_NONE and types it has no name for without their number; typeCode keeps it when known.
+      return { type: 'Other', typeCode: v.typeCode ?? REG.NONE, data: typeof v.data === 'string' ? Buffer.from(v.data, 'hex') : new Uint8Array(0) };
+  }
+}
