@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { loadBaselines } from '../../baseline/load.js';
 import { evaluate } from '../../evaluate/evaluator.js';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report/index.js';
+import { REPORT_FORMATS, renderReport, summaryLine, type ReportFormat } from '../../report/index.js';
 import { usageError } from '../../diagnostics.js';
 import { emit } from '../io.js';
 import { openSources } from '../sources.js';
@@ -69,6 +69,3 @@ A rule that could not be evaluated because the state is damaged is "error" and m
     });
 };
 
-function summaryLine(s: { pass: number; fail: number; error: number; waived: number; skipped: number }): string {
-  return `${s.pass} passed, ${s.fail} failed, ${s.error} errors, ${s.waived} waived, ${s.skipped} skipped`;
-}
