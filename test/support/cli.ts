@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 
 const fromSources = import.meta.url.endsWith('.ts');
+// Resolved here, not by the child: a child started in a temp folder (cwd) cannot find tsx on its own.
+const tsxLoader = fromSources ? import.meta.resolve('tsx') : '';
 
 export interface CliResult {
   status: number;
@@ -14,7 +16,7 @@ export interface CliResult {
 /** Runs `driftscan …args` with `cwd` (default: repo root) and returns exit status and output. */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
   const cmd = fromSources
-    ? [process.execPath, '--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args]
+    ? [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'cli', 'main.ts'), ...args]
     : [process.execPath, join(repoRoot, 'bin', 'driftscan.js'), ...args];
   const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
     cwd: options.cwd ?? repoRoot,
