@@ -192,3 +192,22 @@ test('waivers turn failures into waived, never passes into waived', () => {
   const passing = run(tokenRule('equals: 1'), { [KERB]: { values: { MaxTokenSize: { type: 'DWord', data: 1 } } } }, {}, waiver)[0]!;
   assert.equal(passing.status, 'pass');
 });
+
+test('registryValue: ignoreCase applies to equals and oneOf on strings only', () => {
+  const rule = (extra: string) => `- id: s
+  title: s
+  severity: low
+  registryValue:
+    path: HKLM\\SOFTWARE\\X
+    name: Mode
+    type: String
+    ${extra}`;
+  const keys = { 'HKLM\\SOFTWARE\\X': { values: { Mode: { type: 'String' as const, data: 'Enabled' } } } };
+  assert.equal(run(rule('equals: enabled'), keys)[0]!.status, 'fail');
+  const r = run(rule('equals: enabled\n    ignoreCase: true'), keys)[0]!;
+  assert.equal(r.status, 'pass');
+  assert.equal(r.expected, 'string "enabled" (ignoring case)');
+  assert.equal(run(rule('oneOf: [on, ENABLED]\n    ignoreCase: true'), keys)[0]!.status, 'pass');
+  assert.throws(() => run(rule('equals: 1').replace('type: String', 'type: DWord') + '\n    ignoreCase: true', {}), /ignoreCase applies to string types, not DWord/);
+  assert.throws(() => run(rule('equals: 18446744073709551615').replace('type: String', 'type: QWord'), {}), /lose digits as plain YAML numbers; write the value as a quoted string/);
+});

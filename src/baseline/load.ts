@@ -236,7 +236,7 @@ interface RawRule { id: string; title: string; severity: Severity; rationale?: s
 interface RawBaseline {
   metadata: { name: string; version: string; title: string; description?: string; owner?: string; references?: string[] };
   spec: {
-    assignment?: { type?: AssignmentSettings['type']; frequencyMinutes?: number; remoteAccessAcknowledgement?: string };
+    assignment?: { type?: AssignmentSettings['type']; frequencyMinutes?: number; remoteAccessAcknowledgement?: string; unsupportedRules?: 'fail' | 'omit' };
     parameters?: Record<string, { type: ParameterDef['type']; default: unknown; description?: string; allowedValues?: unknown[] }>;
     rules: RawRule[];
     waivers?: Array<{ rule: string; reason: string; owner: string; expires: string }>;
@@ -356,7 +356,7 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
   const metadata: Baseline['metadata'] = { name: m.name, version: m.version, title: m.title, references: m.references ?? [] };
   if (m.description !== undefined) metadata.description = m.description;
   if (m.owner !== undefined) metadata.owner = m.owner;
-  const assignment: AssignmentSettings = { type: raw.spec.assignment?.type ?? 'Audit' };
+  const assignment: AssignmentSettings = { type: raw.spec.assignment?.type ?? 'Audit', unsupportedRules: raw.spec.assignment?.unsupportedRules ?? 'fail' };
   if (raw.spec.assignment?.frequencyMinutes !== undefined) assignment.frequencyMinutes = raw.spec.assignment.frequencyMinutes;
   if (raw.spec.assignment?.remoteAccessAcknowledgement !== undefined) assignment.remoteAccessAcknowledgement = raw.spec.assignment.remoteAccessAcknowledgement;
   return { file, metadata, assignment, parameters, rules, waivers };

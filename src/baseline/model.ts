@@ -33,6 +33,12 @@ export interface AssignmentSettings {
    * the lock-out risk. Absent = the compiler refuses such baselines.
    */
   remoteAccessAcknowledgement?: string;
+  /**
+   * What the compiler does with a rule no DSC resource can check faithfully (regex, ranges, ACL
+   * absence…): `fail` the compile (default), or `omit` it from the package — it is then audited
+   * only by `driftscan check`, and the manifest lists it.
+   */
+  unsupportedRules?: 'fail' | 'omit';
 }
 
 /** A baseline parameter (`spec.parameters.NAME`); becomes an Azure Policy parameter when compiled. */

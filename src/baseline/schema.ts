@@ -53,6 +53,7 @@ export function baselineSchema(): Record<string, unknown> {
               type: { enum: [...ASSIGNMENT_TYPES], default: 'Audit' },
               frequencyMinutes: { type: 'integer', minimum: 15, maximum: 1440 },
               remoteAccessAcknowledgement: { type: 'string', minLength: 10, description: 'Why enforcing remote-access settings is safe for these machines' },
+              unsupportedRules: { enum: ['fail', 'omit'], default: 'fail', description: 'Rules no DSC resource checks faithfully: fail the compile, or omit them from the package (audited by driftscan check only)' },
             },
           },
           parameters: {

@@ -20,6 +20,11 @@ Add --debug to any command to see stack traces.`;
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
+  // `driftscan … | head` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = new Command('driftscan')
     .description('Policy-as-code compliance for Windows machines on Azure: evaluate registry, ACL and service baselines offline, compile them to Machine Configuration.')
     .version(VERSION, '-V, --version')

@@ -19,8 +19,9 @@ import { remoteAccessKeyReason } from '../compile/remote-access.js';
 export type Scalar = string | number | bigint | string[] | Uint8Array;
 
 export type ValueExpectation =
-  | { op: 'equals'; value: Scalar }
-  | { op: 'oneOf'; values: Scalar[] }
+  /** `ignoreCase`: strings compare case-insensitively (as Windows compares most names and paths). */
+  | { op: 'equals'; value: Scalar; ignoreCase: boolean }
+  | { op: 'oneOf'; values: Scalar[]; ignoreCase: boolean }
   | { op: 'range'; atLeast?: number | bigint; atMost?: number | bigint }
   | { op: 'matches'; pattern: string; ignoreCase: boolean }
   | { op: 'present' }
@@ -84,6 +85,8 @@ function toScalar(type: RuleValueType, raw: unknown, fail: (m: string) => never)
 }
 
 function toInteger(raw: unknown, fail: (m: string) => never): bigint {
+  // YAML numbers are doubles: above 2^53 they have already lost digits, so insist on a string.
+  if (typeof raw === 'number' && Number.isInteger(raw) && !Number.isSafeInteger(raw)) fail('numbers above 9007199254740991 lose digits as plain YAML numbers; write the value as a quoted string, e.g. "18446744073709551615" or "0xffffffffffffffff"');
   if (typeof raw === 'number' && Number.isInteger(raw)) return BigInt(raw);
   if (typeof raw === 'bigint') return raw;
   if (typeof raw === 'string' && /^(?:0x[0-9a-fA-F]+|\d+)$/.test(raw.trim())) return BigInt(raw.trim());
@@ -106,8 +109,8 @@ function describeExpectation(c: RegistryValueCheck): string {
   const e = c.expect;
   const t = describeType(c.type);
   switch (e.op) {
-    case 'equals': return formatScalar(c.type, e.value);
-    case 'oneOf': return `${t} one of ${e.values.map((v) => formatScalar(c.type, v).replace(`${t} `, '')).join(', ')}`;
+    case 'equals': return `${formatScalar(c.type, e.value)}${e.ignoreCase ? ' (ignoring case)' : ''}`;
+    case 'oneOf': return `${t} one of ${e.values.map((v) => formatScalar(c.type, v).replace(`${t} `, '')).join(', ')}${e.ignoreCase ? ' (ignoring case)' : ''}`;
     case 'range':
       if (e.atLeast !== undefined && e.atMost !== undefined) return `${t} between ${e.atLeast} and ${e.atMost}`;
       return e.atLeast !== undefined ? `${t} of at least ${e.atLeast}` : `${t} of at most ${e.atMost}`;
@@ -117,17 +120,18 @@ function describeExpectation(c: RegistryValueCheck): string {
   }
 }
 
-function equalData(type: RuleValueType, expected: Scalar, actual: RegistryValue): boolean {
+function equalData(type: RuleValueType, expected: Scalar, actual: RegistryValue, ignoreCase: boolean): boolean {
+  const same = (a: string, b: string) => (ignoreCase ? a.toUpperCase() === b.toUpperCase() : a === b);
   switch (type) {
     case 'DWord':
     case 'QWord':
       return actual.data === expected;
     case 'String':
     case 'ExpandString':
-      return actual.data === expected;
+      return same(actual.data as string, expected as string);
     case 'MultiString': {
       const a = actual.data as string[]; const e = expected as string[];
-      return a.length === e.length && a.every((s, i) => s === e[i]);
+      return a.length === e.length && a.every((s, i) => same(s, e[i]!));
     }
     case 'Binary':
       return Buffer.compare(Buffer.from(actual.data as Uint8Array), Buffer.from(expected as Uint8Array)) === 0;
@@ -139,8 +143,8 @@ function meets(c: RegistryValueCheck, v: RegistryValue): boolean {
   switch (e.op) {
     case 'present': return true;
     case 'absent': return false;
-    case 'equals': return equalData(c.type, e.value, v);
-    case 'oneOf': return e.values.some((x) => equalData(c.type, x, v));
+    case 'equals': return equalData(c.type, e.value, v, e.ignoreCase);
+    case 'oneOf': return e.values.some((x) => equalData(c.type, x, v, e.ignoreCase));
     case 'range': {
       const n = typeof v.data === 'bigint' ? v.data : BigInt(v.data as number);
       return (e.atLeast === undefined || n >= BigInt(e.atLeast)) && (e.atMost === undefined || n <= BigInt(e.atMost));
@@ -169,7 +173,7 @@ export const registryValue: RuleKind<RegistryValueCheck> = {
       atLeast: { anyOf: [{ type: ['integer', 'string'] }, { $ref: '#/$defs/param' }], description: 'Minimum (DWord/QWord)' },
       atMost: { anyOf: [{ type: ['integer', 'string'] }, { $ref: '#/$defs/param' }], description: 'Maximum (DWord/QWord)' },
       matches: { anyOf: [{ type: 'string' }, { $ref: '#/$defs/param' }], description: 'Regular expression (String/ExpandString/MultiString)' },
-      ignoreCase: { type: 'boolean', description: 'Case-insensitive `matches`' },
+      ignoreCase: { type: 'boolean', description: 'Compare strings case-insensitively (equals, oneOf, matches)' },
       ensure: { enum: ['present', 'absent'], description: '`absent`: the value must not exist; `present` with no data: any data of the type' },
     },
   },
@@ -202,9 +206,10 @@ export const registryValue: RuleKind<RegistryValueCheck> = {
       return { path, pathText, name, type, expect: { op: 'range', ...(lo !== undefined ? { atLeast: lo } : {}), ...(hi !== undefined ? { atMost: hi } : {}) } };
     }
     if (ops.length > 1) ctx.fail(`use only one of ${ops.join(', ')}`, ops[1]!);
+    const ignoreCase = body.ignoreCase === true;
+    if (ignoreCase && (numeric || type === 'Binary')) ctx.fail(`ignoreCase applies to string types, not ${type}`, 'ignoreCase');
     if (body.matches !== undefined) {
       if (numeric || type === 'Binary') ctx.fail(`matches applies to string types, not ${type}`, 'matches');
-      const ignoreCase = body.ignoreCase === true;
       try {
         new RegExp(String(body.matches), ignoreCase ? 'iu' : 'u');
       } catch (err) {
@@ -215,9 +220,9 @@ export const registryValue: RuleKind<RegistryValueCheck> = {
     if (body.oneOf !== undefined) {
       if (!Array.isArray(body.oneOf) || body.oneOf.length === 0) ctx.fail('oneOf must be a non-empty list', 'oneOf');
       const list = body.oneOf as unknown[];
-      return { path, pathText, name, type, expect: { op: 'oneOf', values: list.map((v, i) => data(v, 'oneOf', i)) } };
+      return { path, pathText, name, type, expect: { op: 'oneOf', values: list.map((v, i) => data(v, 'oneOf', i)), ignoreCase } };
     }
-    return { path, pathText, name, type, expect: { op: 'equals', value: data(body.equals, 'equals') } };
+    return { path, pathText, name, type, expect: { op: 'equals', value: data(body.equals, 'equals'), ignoreCase } };
   },
 
   references(c) {

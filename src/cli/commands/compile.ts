@@ -1,0 +1,128 @@
+/**
+ * `driftscan compile`: baselines → Machine Configuration packages, Azure Policy definitions and
+ * `build/manifest.json`. `--check` (CI) rebuilds in memory and exits 1 when anything on disk differs.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { expandBaselinePaths, loadBaselines } from '../../baseline/load.js';
+import { ASSIGNMENT_TYPES, type AssignmentType } from '../../baseline/model.js';
+import { usageError } from '../../diagnostics.js';
+import { compileBaselines, outputPath, type CompileResult } from '../../compile/compiler.js';
+import { DEFAULT_FEED } from '../../compile/modules/feed.js';
+import { readLock } from '../../compile/modules/lock.js';
+import { defaultCacheDir } from '../../compile/modules/resolve.js';
+import { policyFiles } from '../../compile/policy-files.js';
+import { EXIT } from '../exit-codes.js';
+import { writeFileAtomic } from '../io.js';
+import { baselinePaths } from './check.js';
+import type { RegisterCommand } from './index.js';
+
+interface CompileFlags {
+  out: string;
+  contentUriBase?: string;
+  assignmentType?: string;
+  modulesDir?: string;
+  feed?: string;
+  feedCa?: string;
+  lock?: string;
+  bump?: boolean;
+  check?: boolean;
+  skipUnsupported?: boolean;
+}
+
+export const register: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('compile')
+    .summary('compile baselines to Machine Configuration packages and Azure Policy definitions')
+    .description(
+      'Compile baselines to reproducible Machine Configuration packages (build/<name>/<name>.zip: MOF, metaconfig, ' +
+        'DSC modules), Azure Policy definitions and build/manifest.json. Modules come from the PowerShell Gallery ' +
+        '(or --feed / --modules-dir) and are pinned with their hashes in modules.lock.json next to the baselines, ' +
+        'which also records each package\'s version and contentHash: changed content under an unchanged version ' +
+        'is an error (machines cache by version) unless --bump raises the patch version in the baseline file.',
+    )
+    .argument('[baselines...]', 'baseline files or folders (default: policies/)')
+    .option('--out <dir>', 'output folder', 'build')
+    .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip)')
+    .option('--assignment-type <type>', `override every baseline's assignment type (${ASSIGNMENT_TYPES.join(', ')})`)
+    .option('--modules-dir <dir>', 'take DSC modules from DIR/<Module>/<version>/ or DIR/<Module>/ (air-gapped builds)')
+    .option('--feed <url>', 'NuGet v2 feed for DSC modules (default: $DRIFTSCAN_FEED or the PowerShell Gallery)')
+    .option('--feed-ca <file>', 'PEM CA certificate(s) to trust for the feed (default: $DRIFTSCAN_FEED_CA)')
+    .option('--lock <file>', 'modules lock file (default: modules.lock.json beside the first baseline)')
+    .option('--bump', 'raise the patch version of baselines whose package content changed without a version change')
+    .option('--skip-unsupported', 'leave rules Machine Configuration cannot check exactly out of the packages (warned, listed in the manifest) instead of failing')
+    .option('--check', 'write nothing; exit 1 when the output folder or lock file is stale (for CI)')
+    .action(async (paths: string[], o: CompileFlags) => {
+      if (o.check && o.bump) throw usageError('--check and --bump cannot be combined: --check never writes');
+      if (o.assignmentType && !ASSIGNMENT_TYPES.includes(o.assignmentType as AssignmentType)) {
+        throw usageError(`--assignment-type must be one of ${ASSIGNMENT_TYPES.join(', ')}`);
+      }
+      if (o.contentUriBase && !/^https:\/\/[^/]+/i.test(o.contentUriBase)) throw usageError('--content-uri-base must be an https:// URL');
+      const inputs = baselinePaths(paths);
+      const files = expandBaselinePaths(inputs);
+      // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
+      const lockFile = o.lock ?? join(statSync(inputs[0]!).isDirectory() ? inputs[0]! : dirname(files[0]!), 'modules.lock.json');
+      const caFile = o.feedCa ?? process.env.DRIFTSCAN_FEED_CA;
+      let ca: string | undefined;
+      if (caFile) {
+        try {
+          ca = readFileSync(caFile, 'utf8');
+        } catch {
+          throw usageError(`cannot read feed CA file ${caFile}`);
+        }
+      }
+      const baselines = loadBaselines(inputs);
+      const result = await compileBaselines(baselines, readLock(lockFile), {
+        ...(o.assignmentType ? { assignmentType: o.assignmentType as AssignmentType } : {}),
+        ...(o.contentUriBase ? { contentUriBase: o.contentUriBase } : {}),
+        bump: Boolean(o.bump),
+        skipUnsupported: Boolean(o.skipUnsupported),
+        resolve: {
+          feed: { url: o.feed ?? process.env.DRIFTSCAN_FEED ?? DEFAULT_FEED, ...(ca ? { ca } : {}) },
+          cacheDir: defaultCacheDir(),
+          ...(o.modulesDir ? { modulesDir: o.modulesDir } : {}),
+        },
+        policies: policyFiles,
+      });
+      for (const w of result.warnings) process.stderr.write(`driftscan: ${w}\n`);
+      if (!o.contentUriBase) process.stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
+      if (o.check) {
+        const stale = staleFiles(result, o.out, lockFile);
+        if (stale.length) {
+          for (const s of stale) process.stdout.write(`stale  ${s}\n`);
+          process.stdout.write(`${o.out} is out of date: run driftscan compile\n`);
+          setExit(EXIT.FAIL);
+        } else {
+          process.stdout.write(`${o.out} is up to date (${result.packages.length} package${result.packages.length === 1 ? '' : 's'})\n`);
+          setExit(EXIT.OK);
+        }
+        return;
+      }
+      // Packages and policies first, the manifest (what CI and deploy scripts read) last, then the sources.
+      for (const f of result.outputs) writeFileAtomic(outputPath(o.out, f), f.data);
+      if (!existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== result.lockText) writeFileAtomic(lockFile, result.lockText);
+      for (const [file, text] of result.baselineEdits) {
+        writeFileAtomic(file, text);
+        const p = result.packages.find((x) => x.baseline.file === file)!;
+        process.stdout.write(`bumped ${file}: version ${p.configuration.version}\n`);
+      }
+      for (const p of result.packages) {
+        process.stdout.write(`compiled ${p.configuration.name} ${p.configuration.version} (${p.configuration.assignmentType}, ${p.configuration.rules.length} rules) -> ${outputPath(o.out, { path: p.file, data: '' })}  ${p.package.zip.length} bytes  sha256 ${p.package.contentHash}\n`);
+      }
+      setExit(EXIT.OK);
+    });
+};
+
+/** Outputs that are missing or differ on disk, plus the lock file. */
+function staleFiles(result: CompileResult, outDir: string, lockFile: string): string[] {
+  const stale: string[] = [];
+  for (const f of result.outputs) {
+    const path = outputPath(outDir, f);
+    const want = typeof f.data === 'string' ? Buffer.from(f.data) : Buffer.from(f.data);
+    if (!existsSync(path)) stale.push(`${path} (missing)`);
+    else if (!readFileSync(path).equals(want)) stale.push(path);
+  }
+  if (!existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== result.lockText) stale.push(lockFile);
+  return stale;
+}

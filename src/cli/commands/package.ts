@@ -1,0 +1,45 @@
+/** `driftscan package inspect FILE.zip`: layout, metaconfig, resources and hash of a package, and what Azure would reject. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DriftscanError } from '../../diagnostics.js';
+import { inspectPackage } from '../../compile/inspect.js';
+import { EXIT } from '../exit-codes.js';
+import type { RegisterCommand } from './index.js';
+
+export const register: RegisterCommand = (program: Command, setExit) => {
+  const pkg = program.command('package').summary('work with Machine Configuration package zips');
+  pkg
+    .command('inspect')
+    .summary('show what a package contains and what Machine Configuration would reject')
+    .argument('<file>', 'package zip')
+    .option('--json', 'print the report as JSON')
+    .action((file: string, o: { json?: boolean }) => {
+      let zip: Uint8Array;
+      try {
+        zip = readFileSync(file);
+      } catch (err) {
+        throw new DriftscanError(`cannot read package: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { location: { file } });
+      }
+      const r = inspectPackage(zip, file);
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        const out: string[] = [
+          `package   ${file}`,
+          `name      ${r.name ?? '(none)'}`,
+          `sha256    ${r.contentHash}`,
+          `size      ${r.size} bytes (${r.unpackedBytes} unpacked)`,
+          `metaconfig ${r.metaconfig ? JSON.stringify(r.metaconfig) : '(missing)'}`,
+          'layout:',
+          ...r.entries.map((e) => `  ${e.name}${e.name.endsWith('/') ? '' : `  (${e.size} bytes)`}`),
+          `resources (${r.resources.length}):`,
+          ...r.resources.map((x) => `  ${x.resourceId}  ${x.className}  ${x.module} ${x.moduleVersion}`),
+          `modules: ${r.modules.map((m) => `${m.name} ${m.version ?? '?'}`).join(', ') || '(none)'}`,
+        ];
+        process.stdout.write(`${out.join('\n')}\n`);
+      }
+      for (const f of r.findings) process.stderr.write(`driftscan: ${file}: ${f.level}: ${f.message}\n`);
+      const errors = r.findings.filter((f) => f.level === 'error').length;
+      if (!o.json) process.stdout.write(errors ? `${errors} problem${errors === 1 ? '' : 's'} Machine Configuration would reject\n` : 'ok: Machine Configuration would accept this layout\n');
+      setExit(errors ? EXIT.INPUT : EXIT.OK);
+    });
+};

@@ -1,0 +1,174 @@
+/** `driftscan compile` and `driftscan package inspect` as a user runs them. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli.js';
+import { repoRoot } from './support/paths.js';
+import { startFakeFeed, buildNupkg, writeModulesDir } from './support/fake-modules.js';
+
+let tmp: string;
+let env: NodeJS.ProcessEnv;
+
+before(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'driftscan-cli-compile-'));
+  writeModulesDir(join(tmp, 'mods'), [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
+  env = { DRIFTSCAN_CACHE: join(tmp, 'cache') };
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function project(name: string): string {
+  const dir = join(tmp, name);
+  mkdirSync(join(dir, 'policies'), { recursive: true });
+  copyFileSync(join(repoRoot, 'policies', 'rdp-access-denied.yaml'), join(dir, 'policies', 'rdp-access-denied.yaml'));
+  return dir;
+}
+
+const compile = (cwd: string, ...args: string[]) => runCli(['compile', '--modules-dir', join(tmp, 'mods'), ...args], { cwd, env });
+
+test('compile writes the package, manifest and lock; --check is 0 when fresh and 1 when stale', () => {
+  const dir = project('fresh');
+  const r = compile(dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /compiled rdp-access-denied 1\.0\.0 .* sha256 [0-9A-F]{64}/);
+  const zip = join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied.zip');
+  assert.ok(existsSync(zip));
+  const manifest = JSON.parse(readFileSync(join(dir, 'build', 'manifest.json'), 'utf8'));
+  const pkg = manifest.packages[0];
+  assert.equal(pkg.name, 'rdp-access-denied');
+  assert.equal(pkg.size, readFileSync(zip).length);
+  assert.deepEqual(pkg.configurationParameters, [{ name: 'maxTokenSize', reference: '[Registry]kerberos-max-token-size;ValueData', defaultValue: '65535' }]);
+  assert.deepEqual(pkg.rules.find((x: { ruleId: string }) => x.ruleId === 'rdp-cert-store-readable').resources, ['[Registry]rdp-cert-store-readable (key exists)', '[RegistryAccessEntry]rdp-cert-store-readable']);
+  const lock = JSON.parse(readFileSync(join(dir, 'policies', 'modules.lock.json'), 'utf8'));
+  assert.deepEqual(lock.packages['rdp-access-denied'], { version: '1.0.0', contentHash: pkg.contentHash });
+
+  const fresh = compile(dir, '--check');
+  assert.equal(fresh.status, 0, fresh.stdout + fresh.stderr);
+  assert.match(fresh.stdout, /up to date/);
+
+  writeFileSync(zip, 'tampered');
+  const stale = compile(dir, '--check');
+  assert.equal(stale.status, 1);
+  assert.match(stale.stdout, /stale .*rdp-access-denied\.zip/);
+  assert.equal(readFileSync(zip, 'utf8'), 'tampered', '--check writes nothing');
+
+  const inspect = runCli(['package', 'inspect', join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied.zip')], { env });
+  assert.equal(inspect.status, 2);
+  assert.match(inspect.stderr, /not a readable zip/);
+  assert.equal(inspect.stderr.trim().split('\n').length, 1);
+});
+
+test('changed content without a version bump is an error at the version line; --bump fixes the YAML in place', () => {
+  const dir = project('bump');
+  assert.equal(compile(dir).status, 0);
+  const file = join(dir, 'policies', 'rdp-access-denied.yaml');
+  const original = readFileSync(file, 'utf8');
+  writeFileSync(file, original.replace('equals: 1', 'equals: 2'));
+  const r = compile(dir);
+  assert.equal(r.status, 2);
+  const line = original.split('\n').findIndex((l) => l.includes('version: 1.0.0')) + 1;
+  assert.match(r.stderr, new RegExp(`^driftscan: policies/rdp-access-denied\\.yaml:${line}:\\d+: package rdp-access-denied changed .* --bump`));
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  const stale = compile(dir, '--check');
+  assert.equal(stale.status, 2, 'a check of an unbumped change is an input error, not just stale');
+
+  const bumped = compile(dir, '--bump');
+  assert.equal(bumped.status, 0, bumped.stderr);
+  assert.match(bumped.stdout, /bumped .*version 1\.0\.1/);
+  const text = readFileSync(file, 'utf8');
+  assert.equal(text, original.replace('equals: 1', 'equals: 2').replace('version: 1.0.0', 'version: 1.0.1'), 'only the version scalar changed');
+  const lock = JSON.parse(readFileSync(join(dir, 'policies', 'modules.lock.json'), 'utf8'));
+  assert.equal(lock.packages['rdp-access-denied'].version, '1.0.1');
+  assert.equal(compile(dir, '--check').status, 0);
+  const meta = JSON.parse(readFileSync(join(dir, 'build', 'manifest.json'), 'utf8'));
+  assert.equal(meta.packages[0].version, '1.0.1');
+});
+
+test('input errors exit 2 with one line naming file:line; package inspect shows layout and resources', () => {
+  const dir = project('errors');
+  writeFileSync(join(dir, 'policies', 'range.yaml'), readFileSync(join(repoRoot, 'policies', 'rdp-hardening.yaml'), 'utf8'));
+  const r = compile(dir);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /policies\/range\.yaml:\d+:\d+: rule rdp-min-encryption-high cannot be compiled to Machine Configuration: atLeast\/atMost/);
+  assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+  assert.ok(!existsSync(join(dir, 'build')), 'nothing written');
+  assert.equal(compile(dir, '--assignment-type', 'Sometimes').status, 2);
+  const skipped = compile(dir, '--skip-unsupported', '--out', 'skipped');
+  assert.equal(skipped.status, 0, skipped.stderr);
+  assert.match(skipped.stderr, /range\.yaml:\d+:\d+: warning: rule rdp-min-encryption-high left out of package rdp-hardening \(--skip-unsupported\): atLeast/);
+  assert.match(skipped.stderr, /warning: rule rdp-listener-acl-no-users-write left out/);
+  const hardening = JSON.parse(readFileSync(join(dir, 'skipped', 'manifest.json'), 'utf8')).packages.find((p: { name: string }) => p.name === 'rdp-hardening');
+  assert.deepEqual(hardening.rules.filter((r: { omitted?: string }) => r.omitted).map((r: { ruleId: string }) => r.ruleId), ['rdp-min-encryption-high', 'rdp-listener-acl-no-users-write']);
+  rmSync(join(dir, 'skipped'), { recursive: true });
+  rmSync(join(dir, 'policies', 'modules.lock.json'));
+  assert.equal(compile(dir, '--check', '--bump').status, 2);
+
+  rmSync(join(dir, 'policies', 'range.yaml'));
+  assert.equal(compile(dir, '--content-uri-base', 'https://stg.blob.core.windows.net/gc/').status, 0);
+  const manifest = JSON.parse(readFileSync(join(dir, 'build', 'manifest.json'), 'utf8'));
+  const pkg = manifest.packages[0];
+  assert.equal(pkg.contentUri, 'https://stg.blob.core.windows.net/gc/rdp-access-denied/rdp-access-denied.zip');
+  assert.deepEqual(pkg.policies, ['rdp-access-denied/rdp-access-denied_AuditIfNotExists.json'], 'an Audit package gets no DeployIfNotExists policy');
+  assert.deepEqual(manifest.initiatives, ['initiatives/policies.json']);
+  const aine = JSON.parse(readFileSync(join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied_AuditIfNotExists.json'), 'utf8'));
+  const gc = aine.properties.metadata.guestConfiguration;
+  assert.equal(gc.contentHash, pkg.contentHash);
+  assert.equal(gc.contentUri, pkg.contentUri);
+  assert.equal(gc.name, 'rdp-access-denied');
+  assert.deepEqual(Object.values(gc.configurationParameter), ['[Registry]kerberos-max-token-size;ValueData']);
+  assert.ok(existsSync(join(dir, 'build', 'initiatives', 'policies.json')));
+
+  // Same baseline elsewhere, given by absolute path from another working folder: same bytes.
+  const other = project('elsewhere');
+  const again = runCli(['compile', join(other, 'policies'), '--out', join(other, 'out'), '--modules-dir', join(tmp, 'mods')], { env });
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(readFileSync(join(other, 'out', 'rdp-access-denied', 'rdp-access-denied.zip')).equals(readFileSync(join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied.zip'))));
+  assert.ok(existsSync(join(other, 'policies', 'modules.lock.json')), 'lock beside the baselines, not in the working folder');
+  const inspect = runCli(['package', 'inspect', join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied.zip')], { env });
+  assert.equal(inspect.status, 0, inspect.stderr);
+  assert.match(inspect.stdout, /\[RegistryAccessEntry\]rdp-cert-store-readable\s+RegistryAccessEntry\s+AccessControlDsc 1\.4\.3/);
+  assert.match(inspect.stdout, /\[Service\]termservice-runs-as-network-service/);
+  assert.match(inspect.stdout, /ok: Machine Configuration would accept/);
+});
+
+/** Async CLI run: the fake feed lives in this process, so the child must not block the event loop. */
+function runAsync(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const cli = import.meta.url.endsWith('.ts') ? ['--import', import.meta.resolve('tsx'), join(repoRoot, 'src', 'cli', 'main.ts')] : [join(repoRoot, 'bin', 'driftscan.js')];
+    const child = spawn(process.execPath, [...cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
+
+test('modules from an HTTPS feed with a private CA: pinned in the lock file, cached, reused offline', async () => {
+  const feed = await startFakeFeed();
+  try {
+    feed.packages.set('psdscresources/2.12.0.0', { data: buildNupkg('PSDscResources', 'PSDscResources', '2.12.0.0') });
+    feed.packages.set('accesscontroldsc/1.4.3', { data: buildNupkg('AccessControlDSC', 'AccessControlDsc', '1.4.3') });
+    const dir = project('feed');
+    writeFileSync(join(dir, 'ca.pem'), feed.ca);
+    const cache = join(dir, 'cache');
+    const r = await runAsync(['compile', '--feed', feed.url, '--feed-ca', 'ca.pem'], dir, { DRIFTSCAN_CACHE: cache });
+    assert.equal(r.status, 0, r.stderr);
+    const lock = JSON.parse(readFileSync(join(dir, 'policies', 'modules.lock.json'), 'utf8'));
+    assert.deepEqual(Object.keys(lock.modules), ['AccessControlDsc', 'PSDscResources']);
+    assert.equal(lock.modules.AccessControlDsc.galleryId, 'AccessControlDSC');
+    assert.ok(existsSync(join(cache, 'modules', 'psdscresources.2.12.0.0.nupkg')));
+    const served = feed.requests.length;
+    const again = await runAsync(['compile', '--check', '--feed', feed.url], dir, { DRIFTSCAN_CACHE: cache, DRIFTSCAN_FEED_CA: join(dir, 'ca.pem') });
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(feed.requests.length, served, 'cached modules are not downloaded again');
+    const noCa = await runAsync(['compile', '--feed', feed.url], dir, { DRIFTSCAN_CACHE: join(dir, 'empty-cache') });
+    assert.equal(noCa.status, 2);
+    assert.match(noCa.stderr, /^driftscan: module feed https:\/\/127\.0\.0\.1:\d+\/api\/v2\/Packages\(Id='AccessControlDSC',Version='1\.4\.3'\): .*certificate/);
+  } finally {
+    await feed.close();
+  }
+});
