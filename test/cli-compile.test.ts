@@ -88,7 +88,12 @@ test('changed content without a version bump is an error at the version line; --
 
 test('input errors exit 2 with one line naming file:line; package inspect shows layout and resources', () => {
   const dir = project('errors');
-  writeFileSync(join(dir, 'policies', 'range.yaml'), readFileSync(join(repoRoot, 'policies', 'rdp-hardening.yaml'), 'utf8'));
+  // The shipped baseline with a range check and without `unsupportedRules: omit`: two rules DSC cannot express.
+  const shipped = readFileSync(join(repoRoot, 'policies', 'rdp-hardening.yaml'), 'utf8');
+  const range = shipped.replace('equals: { param: minEncryptionLevel }', 'atLeast: { param: minEncryptionLevel }').replace(/\n *unsupportedRules: omit/, '');
+  assert.notEqual(range, shipped);
+  assert.ok(!range.includes('unsupportedRules'));
+  writeFileSync(join(dir, 'policies', 'range.yaml'), range);
   const r = compile(dir);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /policies\/range\.yaml:\d+:\d+: rule rdp-min-encryption-high cannot be compiled to Machine Configuration: atLeast\/atMost/);
@@ -97,7 +102,7 @@ test('input errors exit 2 with one line naming file:line; package inspect shows 
   assert.equal(compile(dir, '--assignment-type', 'Sometimes').status, 2);
   const skipped = compile(dir, '--skip-unsupported', '--out', 'skipped');
   assert.equal(skipped.status, 0, skipped.stderr);
-  assert.match(skipped.stderr, /range\.yaml:\d+:\d+: warning: rule rdp-min-encryption-high left out of package rdp-hardening \(--skip-unsupported\): atLeast/);
+  assert.match(skipped.stderr, /range\.yaml:\d+:\d+: warning: rule rdp-min-encryption-high left out of package rdp-hardening \(--skip-unsupported; audited by driftscan check only\): atLeast/);
   assert.match(skipped.stderr, /warning: rule rdp-listener-acl-no-users-write left out/);
   const hardening = JSON.parse(readFileSync(join(dir, 'skipped', 'manifest.json'), 'utf8')).packages.find((p: { name: string }) => p.name === 'rdp-hardening');
   assert.deepEqual(hardening.rules.filter((r: { omitted?: string }) => r.omitted).map((r: { ruleId: string }) => r.ruleId), ['rdp-min-encryption-high', 'rdp-listener-acl-no-users-write']);
@@ -171,4 +176,42 @@ test('modules from an HTTPS feed with a private CA: pinned in the lock file, cac
   } finally {
     await feed.close();
   }
+});
+
+test('the shipped policies/ compile as they are: both packages, manifest, policies, initiative; twice gives the same bytes', () => {
+  const scope = '/providers/Microsoft.Management/managementGroups/platform';
+  // --lock keeps the run from writing policies/modules.lock.json into the repository.
+  const run = (out: string) => compile(repoRoot, 'policies/', '--out', join(tmp, out), '--lock', join(tmp, 'shipped.lock.json'),
+    '--content-uri-base', 'https://stg.blob.core.windows.net/gc', '--policy-scope', scope);
+  const first = run('shipped1');
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stderr, /policies\/rdp-hardening\.yaml:\d+:\d+: warning: rule rdp-listener-acl-no-users-write left out of package rdp-hardening \(spec\.assignment\.unsupportedRules: omit; audited by driftscan check only\): ensure: absent/);
+  const files = (out: string) => {
+    const m = JSON.parse(readFileSync(join(tmp, out, 'manifest.json'), 'utf8'));
+    return ['manifest.json', ...m.packages.flatMap((p: { file: string; policies: string[] }) => [p.file, ...p.policies]), ...m.initiatives] as string[];
+  };
+  const listed = files('shipped1');
+  assert.deepEqual(listed, ['manifest.json',
+    'rdp-access-denied/rdp-access-denied.zip', 'rdp-access-denied/rdp-access-denied_AuditIfNotExists.json',
+    'rdp-hardening/rdp-hardening.zip', 'rdp-hardening/rdp-hardening_AuditIfNotExists.json',
+    'initiatives/policies.json']);
+  const manifest = JSON.parse(readFileSync(join(tmp, 'shipped1', 'manifest.json'), 'utf8'));
+  const hardening = manifest.packages.find((p: { name: string }) => p.name === 'rdp-hardening');
+  assert.deepEqual(hardening.rules.filter((r: { omitted?: string }) => r.omitted).map((r: { ruleId: string }) => r.ruleId), ['rdp-listener-acl-no-users-write']);
+  assert.deepEqual(hardening.configurationParameters, [{ name: 'minEncryptionLevel', reference: '[Registry]rdp-min-encryption-high;ValueData', defaultValue: '3' }]);
+  const initiative = JSON.parse(readFileSync(join(tmp, 'shipped1', 'initiatives', 'policies.json'), 'utf8'));
+  const ids = initiative.properties.policyDefinitions.map((d: { policyDefinitionId: string }) => d.policyDefinitionId);
+  assert.equal(ids.length, 2);
+  for (const id of ids) assert.match(id, /^\/providers\/Microsoft\.Management\/managementGroups\/platform\/providers\/Microsoft\.Authorization\/policyDefinitions\/[^/]+$/);
+
+  const second = run('shipped2');
+  assert.equal(second.status, 0, second.stderr);
+  assert.deepEqual(files('shipped2'), listed);
+  for (const f of listed) assert.ok(readFileSync(join(tmp, 'shipped1', f)).equals(readFileSync(join(tmp, 'shipped2', f))), `${f} is byte-identical`);
+
+  const badScope = compile(repoRoot, 'policies/', '--out', join(tmp, 'shipped3'), '--lock', join(tmp, 'shipped.lock.json'), '--policy-scope', 'platform');
+  assert.equal(badScope.status, 2);
+  assert.match(badScope.stderr, /--policy-scope must be \/subscriptions\/<subscription id> or \/providers\/Microsoft\.Management\/managementGroups\/<group id>/);
+  const help = runCli(['compile', '--help'], { env });
+  assert.match(help.stdout.replace(/\s+/g, ' '), /Without it member ids start at \/providers\/Microsoft\.Authorization\/policyDefinitions\/<name>/);
 });

@@ -50,7 +50,7 @@ export interface CompileResult {
   lockText: string;
   /** Baseline files to rewrite (`--bump`): path → new text. */
   baselineEdits: Map<string, string>;
-  /** Warnings for the user (rules DSC checks more loosely than driftscan). */
+  /** Warnings for the user (rules left out of packages). */
   warnings: string[];
 }
 
@@ -101,8 +101,8 @@ export async function compileBaselines(baselines: readonly Baseline[], lock: Loc
     newLock.packages[c.name] = { version: c.version, contentHash: pkg.contentHash };
     for (const r of c.rules) {
       const at = formatLocation(b.rules.find((x) => x.id === r.ruleId)!.location);
-      if (r.laxer) warnings.push(`${at}: warning: rule ${r.ruleId}: ${r.laxer}`);
-      if (r.omitted) warnings.push(`${at}: warning: rule ${r.ruleId} left out of package ${c.name} (--skip-unsupported): ${r.omitted}`);
+      const why = b.assignment.unsupportedRules === 'omit' ? 'spec.assignment.unsupportedRules: omit' : '--skip-unsupported';
+      if (r.omitted) warnings.push(`${at}: warning: rule ${r.ruleId} left out of package ${c.name} (${why}; audited by driftscan check only): ${r.omitted}`);
     }
     const file = `${c.name}/${c.name}.zip`;
     const contentUri = options.contentUriBase ? `${options.contentUriBase.replace(/\/?$/, '/')}${file}` : undefined;

@@ -30,9 +30,7 @@ export interface RuleMapping {
   resources: string[];
   /** DSC checks more than the rule (see DscPlan.stricter). */
   stricter?: string;
-  /** DSC checks less than the rule (see DscPlan.laxer). */
-  laxer?: string;
-  /** Why the rule is not in the package (only with `skipUnsupported`). */
+  /** Why the rule is not in the package (`--skip-unsupported` or `unsupportedRules: omit`). */
   omitted?: string;
 }
 
@@ -54,6 +52,7 @@ export interface ConfigurationOptions {
   /**
    * Leave rules DSC cannot express out of the package (recorded as `omitted`) instead of failing
    * the compile (`--skip-unsupported`). The package then checks fewer rules than the baseline.
+   * A baseline with `spec.assignment.unsupportedRules: omit` gets this behaviour on its own.
    */
   skipUnsupported?: boolean;
   /** Module versions to reference (from the lock file); defaults to the versions in `DSC_MODULES`. */
@@ -91,6 +90,7 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
   const rules: RuleMapping[] = [];
   const parameters: ConfigurationParameter[] = [];
   const paramUse = new Map<string, string>();
+  const omitUnsupported = Boolean(options.skipUnsupported) || b.assignment.unsupportedRules === 'omit';
 
   b.rules.forEach((rule, ruleIndex) => {
     const kind = ruleKind(rule.kind);
@@ -100,16 +100,16 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
     }
     let plan;
     try {
-      plan = kind.dsc.plan(rule as never);
+      plan = kind.dsc.plan(rule as never, b.parameters);
     } catch (err) {
       if (err instanceof DscUnsupported) {
-        if (options.skipUnsupported) rules.push({ ruleId: rule.id, resources: [], omitted: err.message });
+        if (omitUnsupported) rules.push({ ruleId: rule.id, resources: [], omitted: err.message });
         else errors.push(`${at(rule.location)}: rule ${rule.id} cannot be compiled to Machine Configuration: ${err.message}`);
         return;
       }
       throw err;
     }
-    const mapping: RuleMapping = { ruleId: rule.id, resources: [], ...(plan.stricter ? { stricter: plan.stricter } : {}), ...(plan.laxer ? { laxer: plan.laxer } : {}) };
+    const mapping: RuleMapping = { ruleId: rule.id, resources: [], ...(plan.stricter ? { stricter: plan.stricter } : {}) };
     const renamed = new Map<string, string>();
     for (const r of plan.resources) {
       const id = resourceId(r.friendlyName, r.instanceName);

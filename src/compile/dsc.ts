@@ -5,7 +5,7 @@
  * resource can check exactly what the rule says. A refused rule fails the compile; a resource that
  * checks something else would report wrong compliance for every machine.
  */
-import type { Rule } from '../baseline/model.js';
+import type { ParameterDef, Rule } from '../baseline/model.js';
 import type { RegistryPath } from '../windows/registry-path.js';
 
 /** A PowerShell module that ships DSC resources; `name` is its folder/psd1 name, `galleryId` its package id. */
@@ -53,7 +53,11 @@ export interface DscParameterTarget {
   resourceProperty: string;
 }
 
-/** The translation of one rule. */
+/**
+ * The translation of one rule. The resources must report compliant only where the rule passes:
+ * either exactly where it passes, or (`stricter`) on a subset of those machines. A mapping that
+ * would accept a machine the rule fails is refused with `DscUnsupported` instead.
+ */
 export interface DscPlan {
   resources: DscResource[];
   parameters: DscParameterTarget[];
@@ -62,17 +66,15 @@ export interface DscPlan {
    * reverse); says how, for the manifest and the compile output.
    */
   stricter?: string;
-  /**
-   * Set when the resources accept more than the rule (the rule fails where DSC reports compliant);
-   * says how. The compiler prints it as a warning and records it in the manifest.
-   */
-  laxer?: string;
 }
 
 /** The `dsc` member of a rule kind (`src/rules/kind.ts`). */
 export interface DscMapping<Check> {
-  /** Translates a rule or throws `DscUnsupported`. */
-  plan(rule: Rule<Check>): DscPlan;
+  /**
+   * Translates a rule or throws `DscUnsupported`. `parameters` are the baseline's parameter
+   * definitions: a parameterised property must stay faithful for every value an assignment may pass.
+   */
+  plan(rule: Rule<Check>, parameters: readonly ParameterDef[]): DscPlan;
   /** Why enforcing this check could cut off remote access (RDP, its certificates, logon rights), or undefined. */
   remoteAccess(check: Check): string | undefined;
 }
@@ -122,16 +124,28 @@ export function providerPath(p: RegistryPath): string {
   return [PROVIDER_ROOTS[p.root].drive, ...p.segments].join('\\');
 }
 
-/**
- * A `Registry` resource that only requires the key to exist (ValueName ''): AccessControlDsc reports
- * a missing key as compliant, so ACL resources depend on this one.
- */
-export function keyExistsResource(p: RegistryPath, instanceName: string): DscResource {
+/** A PSDscResources `Registry` resource on key `p`; `properties` follow `Key` (ValueName, ValueType…). */
+export function registryResource(p: RegistryPath, instanceName: string, properties: DscProperty[]): DscResource {
   return {
     friendlyName: 'Registry',
     className: 'MSFT_RegistryResource',
     module: PSDSC_RESOURCES,
     instanceName,
-    properties: [['Key', dscRegistryKey(p)], ['ValueName', ''], ['Ensure', 'Present']],
+    properties: [['Key', dscRegistryKey(p)], ...properties],
   };
+}
+
+/**
+ * A `Registry` resource that only requires the key to exist (ValueName ''): AccessControlDsc reports
+ * a missing key as compliant, so ACL resources depend on this one.
+ */
+export function keyExistsResource(p: RegistryPath, instanceName: string): DscResource {
+  return registryResource(p, instanceName, [['ValueName', ''], ['Ensure', 'Present']]);
+}
+
+/** The definition of parameter `name`; the loader has already checked that it exists. */
+export function parameterDef(parameters: readonly ParameterDef[], name: string): ParameterDef {
+  const def = parameters.find((d) => d.name === name);
+  if (!def) throw new Error(`parameter ${name} is not defined`);
+  return def;
 }

@@ -6,11 +6,15 @@
  * Policies need the package's final URL: without `--content-uri-base` none are written.
  */
 import { basename, dirname } from 'node:path';
-import { buildInitiative, buildPolicyDefinitions, policyJson, type PolicyDefinition } from './policy/index.js';
+import { buildInitiative, buildPolicyDefinitions, policyJson, type InitiativeOptions, type PolicyDefinition } from './policy/index.js';
 import type { CompiledPackage, OutputFile } from './compiler.js';
 
-/** Policy definition and initiative files for the packages (empty without content URIs). */
-export function policyFiles(packages: readonly CompiledPackage[]): OutputFile[] {
+/**
+ * Policy definition and initiative files for the packages (empty without content URIs).
+ * `options.definitionScope` is where the definitions will be created, so initiative members can
+ * reference them (`--policy-scope`).
+ */
+export function policyFiles(packages: readonly CompiledPackage[], options: InitiativeOptions = {}): OutputFile[] {
   const files: OutputFile[] = [];
   const byFolder = new Map<string, { defs: PolicyDefinition[]; baselines: CompiledPackage['baseline'][] }>();
   for (const p of packages) {
@@ -38,7 +42,7 @@ export function policyFiles(packages: readonly CompiledPackage[]): OutputFile[] 
     byFolder.set(folder, entry);
   }
   for (const [folder, { defs, baselines }] of [...byFolder].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    files.push({ path: `initiatives/${folder}.json`, data: policyJson(buildInitiative(folder, defs, baselines)) });
+    files.push({ path: `initiatives/${folder}.json`, data: policyJson(buildInitiative(folder, defs, baselines, options)) });
   }
   return files;
 }

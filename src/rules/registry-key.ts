@@ -2,7 +2,8 @@
 import type { RuleKind } from './kind.js';
 import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
-import { registryKeyPlan } from '../compile/resources/registry.js';
+import type { Rule } from '../baseline/model.js';
+import { DscUnsupported, registryResource, type DscPlan, type DscProperty } from '../compile/dsc.js';
 import { remoteAccessKeyReason } from '../compile/remote-access.js';
 
 export interface RegistryKeyCheck {
@@ -12,7 +13,7 @@ export interface RegistryKeyCheck {
 }
 
 export const registryKey: RuleKind<RegistryKeyCheck> = {
-  dsc: { plan: registryKeyPlan, remoteAccess: (c) => remoteAccessKeyReason(c.path) },
+  dsc: { plan: dscPlan, remoteAccess: (c) => remoteAccessKeyReason(c.path) },
   name: 'registryKey',
   summary: 'A registry key exists or does not exist.',
   schema: {
@@ -48,3 +49,20 @@ export const registryKey: RuleKind<RegistryKeyCheck> = {
     return { status: actual === expected ? 'pass' : 'fail', expected, actual, target };
   },
 };
+
+/**
+ * Machine Configuration: PSDscResources `Registry` with ValueName "" and no type or data tests the
+ * key itself (machine-configuration.md §7.1), exactly what this kind checks.
+ */
+function dscPlan(rule: Rule<RegistryKeyCheck>): DscPlan {
+  const c = rule.check;
+  if (c.ensure === 'absent' && c.path.segments.length < 2) {
+    throw new DscUnsupported('refusing to compile ensure: absent for a hive or top-level key: AuditAndSet would delete it with all subkeys');
+  }
+  return {
+    resources: [registryResource(c.path, rule.id, [['ValueName', ''], ['Ensure', c.ensure === 'present' ? 'Present' : 'Absent'],
+      // Force: Set deletes a key that still has subkeys instead of failing on every run.
+      ...(c.ensure === 'absent' ? [['Force', true] as DscProperty] : [])])],
+    parameters: [],
+  };
+}

@@ -29,7 +29,11 @@ interface CompileFlags {
   bump?: boolean;
   check?: boolean;
   skipUnsupported?: boolean;
+  policyScope?: string;
 }
+
+/** A scope Azure Policy definitions can live at: a subscription or a management group. */
+const POLICY_SCOPE = /^\/(?:subscriptions\/[0-9a-fA-F-]{36}|providers\/Microsoft\.Management\/managementGroups\/[^/]+)$/i;
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
@@ -51,6 +55,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--feed-ca <file>', 'PEM CA certificate(s) to trust for the feed (default: $DRIFTSCAN_FEED_CA)')
     .option('--lock <file>', 'modules lock file (default: modules.lock.json beside the first baseline)')
     .option('--bump', 'raise the patch version of baselines whose package content changed without a version change')
+    .option('--policy-scope <scope>', 'where the policy definitions will be created (/subscriptions/<id> or ' +
+      '/providers/Microsoft.Management/managementGroups/<id>); initiative members then reference ' +
+      '<scope>/providers/Microsoft.Authorization/policyDefinitions/<name>. Without it member ids start at ' +
+      '/providers/Microsoft.Authorization/policyDefinitions/<name>, which Azure resolves only for built-ins: fill in the scope before deploying')
     .option('--skip-unsupported', 'leave rules Machine Configuration cannot check exactly out of the packages (warned, listed in the manifest) instead of failing')
     .option('--check', 'write nothing; exit 1 when the output folder or lock file is stale (for CI)')
     .action(async (paths: string[], o: CompileFlags) => {
@@ -59,6 +67,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         throw usageError(`--assignment-type must be one of ${ASSIGNMENT_TYPES.join(', ')}`);
       }
       if (o.contentUriBase && !/^https:\/\/[^/]+/i.test(o.contentUriBase)) throw usageError('--content-uri-base must be an https:// URL');
+      const definitionScope = o.policyScope?.replace(/\/+$/, '');
+      if (definitionScope !== undefined && !POLICY_SCOPE.test(definitionScope)) {
+        throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
+      }
       const inputs = baselinePaths(paths);
       const files = expandBaselinePaths(inputs);
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
@@ -83,7 +95,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
           cacheDir: defaultCacheDir(),
           ...(o.modulesDir ? { modulesDir: o.modulesDir } : {}),
         },
-        policies: policyFiles,
+        policies: (packages) => policyFiles(packages, definitionScope ? { definitionScope } : {}),
       });
       for (const w of result.warnings) process.stderr.write(`driftscan: ${w}\n`);
       if (!o.contentUriBase) process.stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
