@@ -1,0 +1,81 @@
+/**
+ * `driftscan export`: dump an offline hive (or one subtree) as a `.reg` file or a JSON snapshot,
+ * to see what a failed gate saw. The dump itself is `state/hive/dump.ts`; this is flags and I/O.
+ */
+import { Option, type Command } from 'commander';
+import { usageError } from '../../diagnostics.js';
+import { openHiveFile } from '../../state/hive/hive-source.js';
+import { defaultPrefix, EXPORT_FORMATS, exportHive, findStartKey, type ExportFormat } from '../../state/hive/dump.js';
+import { parseRegistryPath, type RegistryPath } from '../../windows/registry-path.js';
+import { openAtomicFileWriter } from '../io.js';
+import { EXIT } from '../exit-codes.js';
+import type { RegisterCommand } from './index.js';
+
+export const register: RegisterCommand = (program: Command, setExit) => {
+  program
+    .command('export')
+    .summary('dump an offline registry hive (or one key) as .reg or JSON')
+    .description(
+      'Dump a registry hive file, or the subtree under one key, as a .reg file or as a JSON snapshot, to see exactly ' +
+        'what a gate read from an image. A dirty hive is read with its .LOG1/.LOG2 when they sit next to it.',
+    )
+    .requiredOption('--hive <file>', 'the hive file (SYSTEM, SOFTWARE, SAM, SECURITY, NTUSER.DAT, …)')
+    .option('--path <key>', 'export only this key and its subkeys: a path below the hive root (ControlSet001\\Services) ' +
+      'or a full path (HKLM\\SYSTEM\\CurrentControlSet\\Services; CurrentControlSet is resolved through Select\\Current)')
+    .option('--prefix <root>', 'the key the hive is mounted at (default from the file name: SYSTEM → HKEY_LOCAL_MACHINE\\SYSTEM, ' +
+      'NTUSER.DAT → HKEY_CURRENT_USER)')
+    .addOption(new Option('-f, --format <format>', 'reg: regedit 5.00 text; json: the snapshot shape (keys, values, sddl)').choices([...EXPORT_FORMATS]).default('reg'))
+    .option('--security', 'include each key\'s security descriptor as SDDL (reg: a "; sddl: …" comment line before the key)')
+    .option('-o, --output <file>', 'write to a file (atomically); .reg files are written UTF-16LE with a BOM, as regedit writes them ' +
+      '(without --output, text goes to stdout as UTF-8)')
+    .addHelpText('after', `
+Examples:
+  driftscan export --hive /mnt/image/Windows/System32/config/SYSTEM --path 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService' --security
+  driftscan export --hive SOFTWARE --format json --output software.json
+  driftscan export --hive hivex.hive --prefix 'HKEY_LOCAL_MACHINE\\TEST' -o test.reg
+
+Keys whose cells are damaged are exported as far as they can be read, with a "; driftscan: unreadable: …"
+comment (reg) or an "error" field (json); each problem is also printed to stderr and the exit code is 2.`)
+    .action((o: { hive: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
+      const prefixText = o.prefix ?? defaultPrefix(o.hive);
+      if (!prefixText) {
+        throw usageError(`cannot tell where ${o.hive} is mounted from its name: pass --prefix (e.g. --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE')`);
+      }
+      let prefix: RegistryPath;
+      try {
+        prefix = parseRegistryPath(prefixText);
+      } catch (err) {
+        throw usageError(`--prefix: ${(err as Error).message}`);
+      }
+      const hive = openHiveFile(o.hive);
+      for (const n of hive.notices) process.stderr.write(`driftscan: warning: ${n}\n`);
+      const { key, segments } = findStartKey(hive, prefix, o.path);
+      const base: RegistryPath = { root: prefix.root, segments: [...prefix.segments, ...segments] };
+      const options = { format: o.format, security: o.security === true };
+      let errors: string[];
+      if (o.output) {
+        const out = openAtomicFileWriter(o.output);
+        try {
+          // regedit writes 5.00 files as UTF-16LE with a BOM; JSON is UTF-8.
+          const utf16 = o.format === 'reg';
+          if (utf16) out.write(Buffer.from([0xff, 0xfe]));
+          errors = exportHive(key, base, options, { write: (t) => out.write(utf16 ? Buffer.from(t, 'utf16le') : t) });
+          out.commit();
+        } catch (err) {
+          out.abort();
+          throw err;
+        }
+      } else {
+        // `export … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+        let closed = false;
+        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EPIPE') throw err;
+          closed = true;
+        });
+        errors = exportHive(key, base, options, { write: (t) => void (closed || process.stdout.write(t)) });
+      }
+      for (const e of errors) process.stderr.write(`driftscan: ${e}\n`);
+      if (o.output) process.stderr.write(`driftscan: wrote ${o.output}\n`);
+      setExit(errors.length > 0 ? EXIT.INPUT : EXIT.OK);
+    });
+};
