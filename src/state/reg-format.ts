@@ -74,21 +74,32 @@ function stringBytes(value: RegistryValue, version: RegFormatOptions['version'])
   return encodeAnsi(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf16le'), 'string data');
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const HEX_COMMA = HEX.map((h) => `${h},`);
+
 function hexLines(lhs: string, type: number, bytes: Uint8Array): string[] {
   // regedit writes REG_BINARY as plain `hex:` and every other type as hex(N) with N in hex.
   const prefix = `${lhs}${type === REG.BINARY ? 'hex' : `hex(${(type >>> 0).toString(16)})`}:`;
   const lines: string[] = [];
-  let line = prefix;
-  bytes.forEach((b, i) => {
-    const token = b.toString(16).padStart(2, '0') + (i < bytes.length - 1 ? ',' : '');
+  let parts: string[] = [prefix];
+  let length = prefix.length;
+  let fresh = true; // nothing written on this line yet
+  const last = bytes.length - 1;
+  // Hot path of `export` (a full SYSTEM hive is mostly hex data): table lookups, one join per line.
+  for (let i = 0; i <= last; i++) {
+    const tokenLength = i < last ? 3 : 2;
     // Leave room for the trailing backslash; regedit breaks before column 80.
-    if (line.length + token.length > WRAP - 3 && line !== prefix && line !== '  ') {
-      lines.push(`${line}\\`);
-      line = '  ';
+    if (length + tokenLength > WRAP - 3 && !fresh) {
+      parts.push('\\');
+      lines.push(parts.join(''));
+      parts = ['  '];
+      length = 2;
     }
-    line += token;
-  });
-  lines.push(line);
+    parts.push(i < last ? HEX_COMMA[bytes[i]!]! : HEX[bytes[i]!]!);
+    length += tokenLength;
+    fresh = false;
+  }
+  lines.push(parts.join(''));
   return lines;
 }
 

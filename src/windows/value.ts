@@ -109,13 +109,16 @@ export function decodeUtf16z(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, end * 2).toString('utf16le');
 }
 
-/** Splits REG_MULTI_SZ data: NUL-separated strings ending with an empty string (which may be missing). */
+/**
+ * Splits REG_MULTI_SZ data: each string NUL-terminated, then an empty string ending the list
+ * (`a\0b\0\0`). Either terminator may be missing in real data. Only the terminators are
+ * removed, so a real empty last element (`a\0\0\0`) survives.
+ */
 export function decodeMultiSz(bytes: Uint8Array): string[] {
   const units = Math.floor(bytes.length / 2);
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, units * 2).toString('utf16le');
-  const parts = text.split('\u0000');
-  // Drop the terminating empty string(s) at the end; keep inner empty strings.
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  const parts = Buffer.from(bytes.buffer, bytes.byteOffset, units * 2).toString('utf16le').split('\u0000');
+  if (parts[parts.length - 1] === '') parts.pop(); // after the last string's NUL
+  if (parts[parts.length - 1] === '') parts.pop(); // the empty string that ends the list
   return parts;
 }
 
