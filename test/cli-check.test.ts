@@ -105,3 +105,23 @@ test('collector writes a PowerShell script that reads exactly what the baselines
   assert.match(r.stdout, /MaxTokenSize/);
   assert.match(r.stdout, /driftscan-snapshot\/v1/);
 });
+
+test('README main command: the sample image hives give verdicts for every rule, ACLs from security descriptors, exit 1', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const command = /npm ci && npx driftscan (check [^\n]+)/.exec(readme);
+  assert.ok(command, 'README starts with the npm ci && npx driftscan check … command');
+  const args = command[1]!.trim().split(/\s+/);
+  assert.deepEqual(args, ['check', 'policies/rdp-access-denied.yaml', '--windows-dir', 'examples/image']);
+  const table = runCli(args);
+  assert.equal(table.status, 1, table.stderr);
+  assert.match(table.stdout, /FAIL +│ high +│ rdp-cert-store-readable/);
+  assert.match(table.stdout, /expected DWORD 65535/);
+  assert.match(table.stdout, /found DWORD 12000 \(0x00002ee0\)/);
+  const json = JSON.parse(runCli([...args, '--format', 'json']).stdout) as { results: Array<Record<string, string>> };
+  const byId = Object.fromEntries(json.results.map((x) => [x.ruleId, x]));
+  assert.equal(byId['rdp-cert-store-readable']!.status, 'fail');
+  assert.match(byId['rdp-cert-store-readable']!.actual!, /^BUILTIN\\Remote Desktop Users \(S-1-5-32-555\) has no Allow ACE with ReadKey; ACEs present: /);
+  assert.equal(byId['rdp-ignore-user-config-errors']!.status, 'pass');
+  assert.equal(byId['termservice-runs-as-network-service']!.status, 'pass');
+  assert.equal(json.results.filter((x) => x.status === 'skipped').length, 0);
+});
