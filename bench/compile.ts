@@ -21,7 +21,7 @@ function baselineYaml(n: number): string {
     const head = `    - id: rule-${n}-${r}\n      title: rule ${r}\n      severity: medium\n`;
     switch (r % 4) {
       case 0: rules.push(`${head}      registryValue:\n        path: HKLM\\SOFTWARE\\Contoso\\B${n}\\K${r}\n        name: V${r}\n        type: DWord\n        equals: ${r * 1000}\n`); break;
-      case 1: rules.push(`${head}      registryValue:\n        path: HKLM\\SOFTWARE\\Contoso\\B${n}\\K${r}\n        name: S${r}\n        type: String\n        equals: "value ${r} \\"quoted\\""\n`); break;
+      case 1: rules.push(`${head}      registryValue:\n        path: HKLM\\SOFTWARE\\Contoso\\B${n}\\K${r}\n        name: S${r}\n        type: String\n        equals: "value ${r} \\"quoted\\""\n        ignoreCase: true\n`); break;
       case 2: rules.push(`${head}      service:\n        name: Svc${n}x${r}\n        startupType: Manual\n`); break;
       default: rules.push(`${head}      registryAcl:\n        path: HKLM\\SOFTWARE\\Contoso\\B${n}\\Acl${r}\n        access:\n          - identity: BUILTIN\\Users\n            rights: ReadKey\n`);
     }
