@@ -13,6 +13,8 @@ import { decodeValue, type RegistryValue } from '../../windows/value.js';
 import { parseSecurityDescriptor, type SecurityDescriptor } from '../../windows/security-descriptor.js';
 import { applyTransactionLogs } from './log.js';
 import { quoteName, upcaseName } from './names.js';
+import { BASE_BLOCK_SIZE as BASE, DB_SEGMENT_SIZE as DB_SEGMENT, KEY_COMP_NAME, NO_CELL, SIG, VALUE_COMP_NAME, baseBlockChecksum } from './format.js';
+
 
 /** A damaged or unreadable hive; `location.offset` is a byte offset in the hive FILE. */
 export class HiveError extends DriftscanError {
@@ -61,25 +63,12 @@ export interface HiveValue {
   decoded(): RegistryValue;
 }
 
-/** The base block is 4096 bytes; every offset stored in the hive is relative to the bins that follow (§1.1). */
-const BASE = 4096;
-const NO_CELL = 0xffffffff;
-/** `db` segments hold at most this many bytes; Windows ignores the rest of a segment cell (§1.10). */
-const DB_SEGMENT = 16344;
 /** Windows refuses to create keys deeper than 512 levels; deeper paths here mean a cycle or damage. */
 const MAX_DEPTH = 512;
 /** `ri` never points to `ri` on disk (§1.7); allow a little nesting, then call it damage. */
 const MAX_LIST_DEPTH = 4;
 const PAGE_SHIFT = 9;
-
-const SIG_NK = 0x6b6e; // 'nk' little-endian
-const SIG_VK = 0x6b76;
-const SIG_SK = 0x6b73;
-const SIG_LF = 0x666c;
-const SIG_LH = 0x686c;
-const SIG_LI = 0x696c;
-const SIG_RI = 0x6972;
-const SIG_DB = 0x6264;
+const { NK: SIG_NK, VK: SIG_VK, SK: SIG_SK, LF: SIG_LF, LH: SIG_LH, LI: SIG_LI, RI: SIG_RI, DB: SIG_DB } = SIG;
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
@@ -203,7 +192,7 @@ export class Hive {
     if (len < 76 || this.dv.getUint16(p, true) !== SIG_NK) throw this.fail(`${what()} at ${hex(rel)} is not a key node (nk) record`, rel);
     const nameLen = this.dv.getUint16(p + 72, true);
     if (76 + nameLen > len) throw this.fail(`${what()}: key name length ${nameLen} exceeds its cell`, rel);
-    const comp = (this.dv.getUint16(p + 2, true) & 0x20) !== 0;
+    const comp = (this.dv.getUint16(p + 2, true) & KEY_COMP_NAME) !== 0;
     const name = comp ? this.buf.toString('latin1', p + 76, p + 76 + nameLen) : this.buf.toString('utf16le', p + 76, p + 76 + (nameLen & ~1));
     return new KeyNode(this, rel, name, parent);
   }
@@ -275,16 +264,6 @@ function dirtiness(dv: DataView): string | undefined {
   if (primary !== secondary) why.push(`sequence ${primary}/${secondary}`);
   if (stored !== computed) why.push(`checksum ${hex(stored)}, computed ${hex(computed)}`);
   return why.length > 0 ? why.join(', ') : undefined;
-}
-
-/** XOR of the 127 dwords before offset 508, with 0 and 0xFFFFFFFF remapped (§1.3). */
-export function baseBlockChecksum(dv: DataView): number {
-  let x = 0;
-  for (let i = 0; i < 508; i += 4) x ^= dv.getUint32(i, true);
-  x >>>= 0;
-  if (x === 0xffffffff) return 0xfffffffe;
-  if (x === 0) return 1;
-  return x;
 }
 
 /**
@@ -555,7 +534,7 @@ function readValue(hive: Hive, rel: number, key: KeyNode): HiveValue {
   if (len < 20 || dv.getUint16(p, true) !== SIG_VK) throw hive.fail(`value of ${describeKey(key)} at ${hex(rel)} is not a value (vk) record`, rel);
   const nameLen = dv.getUint16(p + 2, true);
   if (20 + nameLen > len) throw hive.fail(`value of ${describeKey(key)}: value name length ${nameLen} exceeds its cell`, rel);
-  const comp = (dv.getUint16(p + 16, true) & 1) !== 0;
+  const comp = (dv.getUint16(p + 16, true) & VALUE_COMP_NAME) !== 0;
   const name = nameLen === 0 ? '' : comp ? hive.buf.toString('latin1', p + 20, p + 20 + nameLen) : hive.buf.toString('utf16le', p + 20, p + 20 + (nameLen & ~1));
   return new ValueNode(hive, rel, name, key);
 }

@@ -11,7 +11,7 @@
  * does, because later entries build on the missing ones.
  */
 import { basename } from 'node:path';
-import { baseBlockChecksum } from './hive.js';
+import { BASE_BLOCK_SIZE as BASE, baseBlockChecksum } from './format.js';
 
 /** A transaction log file as given by the user. */
 export interface TransactionLog {
@@ -28,7 +28,6 @@ export interface ReplayResult {
   applied: number;
 }
 
-const BASE = 4096;
 const LOG_HEADER = 512;
 const ENTRY_HEADER = 40;
 const FILE_TYPE_OLD_LOG = 1;

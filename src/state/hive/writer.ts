@@ -7,7 +7,18 @@
  * Layout: base block, then 4096-byte hbins filled in depth-first order (larger bins for cells that
  * do not fit one); the unused tail of each bin is a free cell, as in Windows-written hives.
  */
-import { baseBlockChecksum } from './hive.js';
+import {
+  BASE_BLOCK_SIZE as BASE,
+  DB_SEGMENT_SIZE as DB_SEGMENT,
+  HBIN_ALIGN as BIN,
+  HBIN_HEADER_SIZE as BIN_HEADER,
+  KEY_COMP_NAME,
+  KEY_HIVE_ENTRY,
+  KEY_NO_DELETE,
+  NO_CELL as NONE,
+  VALUE_COMP_NAME,
+  baseBlockChecksum,
+} from './format.js';
 import { upcaseName } from './names.js';
 
 /** One key to write. `security` is a self-relative SECURITY_DESCRIPTOR; keys without one share their parent's. */
@@ -46,16 +57,7 @@ const DEFAULT_SECURITY = Uint8Array.from(
   ),
 );
 
-const BASE = 4096;
-const BIN = 4096;
-const BIN_HEADER = 32;
-const NONE = 0xffffffff;
-/** Largest data a `db` segment carries (§1.10); values above it use `db` on minor ≥ 4. */
-const DB_SEGMENT = 16344;
-const KEY_HIVE_ENTRY = 0x0004;
-const KEY_NO_DELETE = 0x0008;
-const KEY_COMP_NAME = 0x0020;
-const VALUE_COMP_NAME = 0x0001;
+
 
 /** FILETIME (100 ns ticks since 1601-01-01 UTC) as a bigint. */
 function filetime(d: Date): bigint {
