@@ -20,6 +20,7 @@ import { formatSddl } from '../src/windows/sddl.js';
 import { parseRegistryPath } from '../src/windows/registry-path.js';
 import { runCli } from './support/cli.js';
 import { needShared, repoRoot, sharedData } from './support/paths.js';
+import { sharedHiveFile } from './support/shared-hives.js';
 
 let dir: string;
 before(() => {
@@ -27,13 +28,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function unpack(name: string, as: string = name): string {
-  const out = join(dir, as);
-  const r = spawnSync('xz', ['-dc', join(sharedData, 'hives', `${name}.xz`)], { maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`xz -dc ${name} failed`);
-  writeFileSync(out, r.stdout);
-  return out;
-}
+/** A shared hive decompressed to a file named `as` (the name decides the default export prefix). */
+const unpack = (name: string, as: string = name): string => sharedHiveFile(`${name}.xz`, as);
 
 const haveHivexregedit = (): string | false =>
   spawnSync('hivexregedit', ['--help']).error ? 'hivexregedit is not installed (apt-get install libwin-hivex-perl)' : false;
@@ -83,8 +79,7 @@ test('export of a whole hive (SAM, NTUSER.DAT → HKEY_CURRENT_USER) matches hiv
 });
 
 test('--output writes UTF-16LE with BOM atomically; --security puts "; sddl:" before every key', { skip: needShared('hives/SYSTEM.xz') }, () => {
-  const file = join(dir, 'SYSTEM');
-  if (!readdirSync(dir).includes('SYSTEM')) unpack('SYSTEM');
+  const file = unpack('SYSTEM');
   const outDir = join(dir, 'out');
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, 'term.reg');
@@ -108,8 +103,7 @@ test('--output writes UTF-16LE with BOM atomically; --security puts "; sddl:" be
 });
 
 test('--format json is a valid snapshot that answers like the hive', { skip: needShared('hives/SYSTEM.xz') }, () => {
-  const file = join(dir, 'SYSTEM');
-  if (!readdirSync(dir).includes('SYSTEM')) unpack('SYSTEM');
+  const file = unpack('SYSTEM');
   const r = runCli(['export', '--hive', file, '--path', 'ControlSet001\\services\\TermService', '--format', 'json', '--security']);
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { Hive, type HiveKey } from '../src/state/hive/hive.js';
 import { DriftscanError } from '../src/diagnostics.js';
 import { needShared, repoRoot, sharedData } from './support/paths.js';
+import { sharedHiveBytes } from './support/shared-hives.js';
 
 const CASE_LIMIT_MS = 2000;
 const MAX_KEYS = 3000;
@@ -36,14 +37,14 @@ const subjects: Array<Subject & { skip: string | false }> = [
   },
   {
     name: 'SECURITY',
-    load: () => execFileSync('xz', ['-dc', join(sharedData, 'hives', 'SECURITY.xz')]),
+    load: () => sharedHiveBytes('SECURITY.xz'),
     lookups: [['Policy'], ['Policy', 'PolAdtEv'], ['Policy', 'Secrets'], ['RXACT']],
     runs: 2400,
     skip: needShared('hives/SECURITY.xz'),
   },
   {
     name: 'SAM',
-    load: () => execFileSync('xz', ['-dc', join(sharedData, 'hives', 'SAM.xz')]),
+    load: () => sharedHiveBytes('SAM.xz'),
     lookups: [['SAM', 'Domains', 'Account', 'Users'], ['SAM', 'Domains', 'Builtin', 'Aliases', 'Members']],
     runs: 1600,
     skip: needShared('hives/SAM.xz'),

@@ -23,10 +23,11 @@ import { Hive, hiveDirtiness } from '../src/state/hive/hive.js';
 import { writeHive, type WriterKey } from '../src/state/hive/writer.js';
 import { DriftscanError } from '../src/diagnostics.js';
 import { needShared, sharedData } from './support/paths.js';
+import { sharedHiveBytes } from './support/shared-hives.js';
 import { haveReglookup, runReglookup, unquoteBytes, unquoteText, type ReglookupRow } from './support/reglookup.js';
 
 const skipShared = needShared('hives/SYSTEM_B.xz', 'hives/SYSTEM_B.LOG1.xz', 'hives/SYSTEM_B.LOG2.xz');
-const xz = (name: string): Buffer => execFileSync('xz', ['-dc', join(sharedData, 'hives', name)], { maxBuffer: 64 * 1024 * 1024 });
+const xz = (name: string): Buffer => sharedHiveBytes(name);
 
 let cached: { primary: Buffer; log1: Buffer; log2: Buffer } | undefined;
 function systemB(): { primary: Buffer; log1: Buffer; log2: Buffer } {

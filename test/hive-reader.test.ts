@@ -14,6 +14,7 @@ import { Hive, HiveError, type HiveKey, type HiveValue } from '../src/state/hive
 import { DriftscanError } from '../src/diagnostics.js';
 import type { Ace } from '../src/windows/security-descriptor.js';
 import { needShared, sharedData } from './support/paths.js';
+import { sharedHiveFile } from './support/shared-hives.js';
 import { haveReglookup, runReglookupFull, unquoteBytes, unquoteText, type ReglookupAce, type ReglookupRow } from './support/reglookup.js';
 
 let dir: string;
@@ -22,18 +23,8 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Decompresses (or copies) a shared hive into the temp folder and returns its path. */
-function realHive(name: string): string {
-  const out = join(dir, name.replace(/\.xz$/, ''));
-  if (name.endsWith('.xz')) {
-    const r = spawnSync('xz', ['-dc', join(sharedData, 'hives', name)], { maxBuffer: 64 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`xz -dc ${name} failed: ${r.stderr}`);
-    writeFileSync(out, r.stdout);
-  } else {
-    writeFileSync(out, readFileSync(join(sharedData, 'hives', name)));
-  }
-  return out;
-}
+/** A shared hive as a file (decompressed once per process). */
+const realHive = (name: string): string => sharedHiveFile(name);
 
 const needOracle = (file: string): string | false => needShared(`hives/${file}`) || (haveReglookup() ? false : 'reglookup is not installed (apt-get install reglookup)');
 

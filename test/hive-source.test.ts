@@ -14,6 +14,7 @@ import { DriftscanError } from '../src/diagnostics.js';
 import { parseRegistryPath } from '../src/windows/registry-path.js';
 import type { KeyState, Lookup } from '../src/state/source.js';
 import { needShared, sharedData } from './support/paths.js';
+import { sharedHiveBytes } from './support/shared-hives.js';
 
 let dir: string;
 before(() => {
@@ -22,10 +23,8 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function unpack(name: string, to: string): string {
-  const r = spawnSync('xz', ['-dc', join(sharedData, 'hives', `${name}.xz`)], { maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`xz -dc ${name} failed`);
   mkdirSync(join(to, '..'), { recursive: true });
-  writeFileSync(to, r.stdout);
+  writeFileSync(to, sharedHiveBytes(`${name}.xz`));
   return to;
 }
 
