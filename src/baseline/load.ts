@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import AjvModule, { type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { DriftscanError, type SourceLocation } from '../diagnostics.js';
 import { baselineSchema } from './schema.js';
 import type { Baseline, ParameterDef, ParameterUse, Rule, Severity, Waiver, AssignmentSettings } from './model.js';
@@ -16,6 +16,8 @@ import { formatRegistryPath, parseRegistryPath } from '../windows/registry-path.
 import { resolveIdentity, suggestIdentities } from '../windows/identity.js';
 import { isSid, parseSid } from '../windows/sid.js';
 import { closest } from './suggest.js';
+import { loadValidator } from '../validation/precompiled-validator.js';
+import type { ValidatorSpec } from '../validation/validator-spec.js';
 
 /** Several located problems found in one run; the message holds one line per problem. */
 export class BaselineErrors extends DriftscanError {
@@ -34,12 +36,14 @@ export interface LoadOptions {
   today?: string;
 }
 
-const Ajv = AjvModule as unknown as typeof AjvModule.default;
-let validator: ReturnType<InstanceType<typeof Ajv>['compile']> | undefined;
+/** The baseline schema validator; `verbose` because messages quote `parentSchema` and `data`. */
+export const BASELINE_VALIDATOR: ValidatorSpec = { schema: baselineSchema, options: { allErrors: true, strict: false, verbose: true } };
+/** The precompiled validator the build writes beside this module (dist/src/baseline/). */
+export const BASELINE_VALIDATOR_FILE = 'baseline-validator.js';
+const validator = await loadValidator(BASELINE_VALIDATOR, new URL(`./${BASELINE_VALIDATOR_FILE}`, import.meta.url));
 function validate(data: unknown) {
-  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(baselineSchema());
-  const ok = validator(data);
-  return ok ? [] : (validator.errors ?? []);
+  const v = validator();
+  return v(data) ? [] : (v.errors ?? []);
 }
 
 /** Expands files and folders (`*.yaml`/`*.yml`, recursively) into a sorted file list. */

@@ -1,12 +1,12 @@
 /**
  * The driftscan command line: a thin shell that parses flags with commander and calls the core.
- * Each command lives in `commands/<name>.ts` and exports `register(program)`.
+ * Each command lives in `commands/<name>.ts` and exports `register(program)`; a command's
+ * implementation is imported inside its action, so start-up only loads commander and the
+ * option definitions (`driftscan --version` and `--help` stay fast, `check` never loads the compiler).
  */
-import { Command, CommanderError } from 'commander';
 import { DriftscanError } from '../diagnostics.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
-import { commands } from './commands/index.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -25,6 +25,13 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
+  // `driftscan --version` alone (CI logs, install checks) is answered before loading commander and
+  // the command definitions, which are most of what is left of start-up; the output is commander's.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.OK;
+  }
+  const [{ Command, CommanderError }, { commands }] = await Promise.all([import('commander'), import('./commands/index.js')]);
   const program = new Command('driftscan')
     .description('Policy-as-code compliance for Windows machines on Azure: evaluate registry, ACL and service baselines offline, compile them to Machine Configuration.')
     .version(VERSION, '-V, --version')

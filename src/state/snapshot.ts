@@ -4,8 +4,7 @@
  * keys are present or absent, keys it has no record of (or could not read) are `unknown`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { DriftscanError } from '../diagnostics.js';
 import {
   formatRegistryPath,
@@ -19,6 +18,8 @@ import { REG, type RegistryValue } from '../windows/value.js';
 import type { SecurityDescriptor } from '../windows/security-descriptor.js';
 import { parseSddl, SddlError } from '../windows/sddl.js';
 import type { KeyState, Lookup, ServiceRunState, StateSource } from './source.js';
+import { loadValidator } from '../validation/precompiled-validator.js';
+import type { ValidatorSpec } from '../validation/validator-spec.js';
 
 export const SNAPSHOT_SCHEMA_ID = 'driftscan-snapshot/v1';
 
@@ -71,17 +72,15 @@ export function snapshotSchema(): object {
   return JSON.parse(readFileSync(url, 'utf8')) as object;
 }
 
-const Ajv = AjvModule as unknown as typeof AjvModule.default;
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-let validator: ValidateFunction | undefined;
+/** The snapshot schema validator (with ajv-formats for date-time and friends). */
+export const SNAPSHOT_VALIDATOR: ValidatorSpec = { schema: snapshotSchema, options: { allErrors: true, strict: false }, formats: true };
+/** The precompiled validator the build writes beside this module (dist/src/state/). */
+export const SNAPSHOT_VALIDATOR_FILE = 'snapshot-validator.js';
+const validator = await loadValidator(SNAPSHOT_VALIDATOR, new URL(`./${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url));
 
 function validate(doc: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats(ajv);
-    validator = ajv.compile(snapshotSchema());
-  }
-  return validator(doc) ? [] : (validator.errors ?? []);
+  const v = validator();
+  return v(doc) ? [] : (v.errors ?? []);
 }
 
 /** Parses and validates a snapshot file and returns it as a `StateSource`. */

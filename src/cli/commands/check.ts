@@ -1,14 +1,19 @@
 /** `driftscan check`: evaluate baselines against machine state and gate a build. */
 import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { loadBaselines } from '../../baseline/load.js';
-import { evaluate } from '../../evaluate/evaluator.js';
-import { REPORT_FORMATS, renderReport, summaryLine, type ReportFormat } from '../../report/index.js';
+import type { ReportFormat } from '../../report/index.js';
 import { usageError } from '../../diagnostics.js';
-import { emit } from '../io.js';
-import { openSources } from '../sources.js';
 import { EXIT } from '../exit-codes.js';
 import type { RegisterCommand } from './index.js';
+
+/**
+ * The `--format` choices, spelled out here because report/index.js loads every writer (and the table
+ * library) and the options must be defined before any command runs; the type below keeps the two lists equal.
+ */
+const FORMAT_CHOICES = ['table', 'json', 'sarif', 'junit', 'markdown'] as const satisfies readonly ReportFormat[];
+type MissingFormat = Exclude<ReportFormat, (typeof FORMAT_CHOICES)[number]>;
+const allFormats: [MissingFormat] extends [never] ? true : MissingFormat = true;
+void allFormats;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -43,7 +48,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--snapshot <file>', 'a JSON snapshot written by the collector script (driftscan collector); repeatable', collect)
     .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM, SECURITY or <user>=NTUSER.DAT; repeatable', collect)
     .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
-    .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMAT_CHOICES]).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--param <name=value>', 'override a baseline parameter; repeatable', collect)
     .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
@@ -57,7 +62,15 @@ Examples:
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
 A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
-    .action((paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean }) => {
+    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean }) => {
+      // Loaded on use so `--help`, `--version` and other commands start without them.
+      const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit }, { openSources }] = await Promise.all([
+        import('../../baseline/load.js'),
+        import('../../evaluate/evaluator.js'),
+        import('../../report/index.js'),
+        import('../io.js'),
+        import('../sources.js'),
+      ]);
       const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
       const source = openSources(o);
       const report = evaluate(baselines, source);

@@ -1,9 +1,5 @@
 /** `driftscan collector`: generate the PowerShell script that collects a JSON snapshot on a Windows machine. */
 import type { Command } from 'commander';
-import { loadBaselines } from '../../baseline/load.js';
-import { baselineReferences } from '../../rules/references.js';
-import { generateCollector } from '../../state/collector.js';
-import { emit } from '../io.js';
 import { baselinePaths } from './check.js';
 import type { RegisterCommand } from './index.js';
 
@@ -23,7 +19,13 @@ Example:
   # on the Windows machine (64-bit PowerShell, as administrator):
   powershell -NoProfile -ExecutionPolicy Bypass -File collect.ps1 -OutFile snapshot.json
   driftscan check policies/ --snapshot snapshot.json`)
-    .action((paths: string[], o: { output?: string }) => {
+    .action(async (paths: string[], o: { output?: string }) => {
+      const [{ loadBaselines }, { baselineReferences }, { generateCollector }, { emit }] = await Promise.all([
+        import('../../baseline/load.js'),
+        import('../../rules/references.js'),
+        import('../../state/collector.js'),
+        import('../io.js'),
+      ]);
       const baselines = loadBaselines(baselinePaths(paths));
       emit(o.output, generateCollector(baselineReferences(baselines)));
     });

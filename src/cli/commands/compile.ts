@@ -5,16 +5,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { expandBaselinePaths, loadBaselines } from '../../baseline/load.js';
 import { ASSIGNMENT_TYPES, type AssignmentType } from '../../baseline/model.js';
 import { usageError } from '../../diagnostics.js';
-import { compileBaselines, outputPath, type CompileResult } from '../../compile/compiler.js';
-import { DEFAULT_FEED } from '../../compile/modules/feed.js';
-import { readLock } from '../../compile/modules/lock.js';
-import { defaultCacheDir } from '../../compile/modules/resolve.js';
-import { policyFiles } from '../../compile/policy-files.js';
+import type { CompileResult } from '../../compile/compiler.js';
 import { EXIT } from '../exit-codes.js';
-import { writeFileAtomic } from '../io.js';
 import { baselinePaths } from './check.js';
 import type { RegisterCommand } from './index.js';
 
@@ -71,6 +65,16 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       if (definitionScope !== undefined && !POLICY_SCOPE.test(definitionScope)) {
         throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
       }
+      // Loaded on use: the compiler, zip writer and module resolver are the heaviest part of the CLI.
+      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir }, { policyFiles }, { writeFileAtomic }] = await Promise.all([
+        import('../../baseline/load.js'),
+        import('../../compile/compiler.js'),
+        import('../../compile/modules/feed.js'),
+        import('../../compile/modules/lock.js'),
+        import('../../compile/modules/resolve.js'),
+        import('../../compile/policy-files.js'),
+        import('../io.js'),
+      ]);
       const inputs = baselinePaths(paths);
       const files = expandBaselinePaths(inputs);
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
@@ -100,7 +104,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       for (const w of result.warnings) process.stderr.write(`driftscan: ${w}\n`);
       if (!o.contentUriBase) process.stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
       if (o.check) {
-        const stale = staleFiles(result, o.out, lockFile);
+        const stale = staleFiles(result, o.out, lockFile, outputPath);
         if (stale.length) {
           for (const s of stale) process.stdout.write(`stale  ${s}\n`);
           process.stdout.write(`${o.out} is out of date: run driftscan compile\n`);
@@ -127,7 +131,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
 };
 
 /** Outputs that are missing or differ on disk, plus the lock file. */
-function staleFiles(result: CompileResult, outDir: string, lockFile: string): string[] {
+function staleFiles(result: CompileResult, outDir: string, lockFile: string, outputPath: (dir: string, f: CompileResult['outputs'][number]) => string): string[] {
   const stale: string[] = [];
   for (const f of result.outputs) {
     const path = outputPath(outDir, f);

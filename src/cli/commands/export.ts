@@ -4,12 +4,19 @@
  */
 import { Option, type Command } from 'commander';
 import { usageError } from '../../diagnostics.js';
-import { openHiveFile } from '../../state/hive/hive-source.js';
-import { defaultPrefix, EXPORT_FORMATS, exportHive, findStartKey, type ExportFormat } from '../../state/hive/dump.js';
-import { parseRegistryPath, type RegistryPath } from '../../windows/registry-path.js';
-import { openAtomicFileWriter } from '../io.js';
+import type { ExportFormat } from '../../state/hive/dump.js';
+import type { RegistryPath } from '../../windows/registry-path.js';
 import { EXIT } from '../exit-codes.js';
 import type { RegisterCommand } from './index.js';
+
+/**
+ * The `--format` choices, spelled out here because state/hive/dump.js loads the hive reader and the
+ * snapshot schema; the type below keeps this list equal to `ExportFormat`.
+ */
+const FORMAT_CHOICES = ['reg', 'json'] as const satisfies readonly ExportFormat[];
+type MissingFormat = Exclude<ExportFormat, (typeof FORMAT_CHOICES)[number]>;
+const allFormats: [MissingFormat] extends [never] ? true : MissingFormat = true;
+void allFormats;
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
@@ -24,7 +31,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       'or a full path (HKLM\\SYSTEM\\CurrentControlSet\\Services; CurrentControlSet is resolved through Select\\Current)')
     .option('--prefix <root>', 'the key the hive is mounted at (default from the file name: SYSTEM → HKEY_LOCAL_MACHINE\\SYSTEM, ' +
       'NTUSER.DAT → HKEY_CURRENT_USER)')
-    .addOption(new Option('-f, --format <format>', 'reg: regedit 5.00 text; json: the snapshot shape (keys, values, sddl)').choices([...EXPORT_FORMATS]).default('reg'))
+    .addOption(new Option('-f, --format <format>', 'reg: regedit 5.00 text; json: the snapshot shape (keys, values, sddl)').choices([...FORMAT_CHOICES]).default('reg'))
     .option('--security', 'include each key\'s security descriptor as SDDL (reg: a "; sddl: …" comment line before the key)')
     .option('-o, --output <file>', 'write to a file (atomically); .reg files are written UTF-16LE with a BOM, as regedit writes them ' +
       '(without --output, text goes to stdout as UTF-8)')
@@ -36,7 +43,13 @@ Examples:
 
 Keys whose cells are damaged are exported as far as they can be read, with a "; driftscan: unreadable: …"
 comment (reg) or an "error" field (json); each problem is also printed to stderr and the exit code is 2.`)
-    .action((o: { hive: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
+    .action(async (o: { hive: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
+      const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openAtomicFileWriter }] = await Promise.all([
+        import('../../state/hive/hive-source.js'),
+        import('../../state/hive/dump.js'),
+        import('../../windows/registry-path.js'),
+        import('../io.js'),
+      ]);
       const prefixText = o.prefix ?? defaultPrefix(o.hive);
       if (!prefixText) {
         throw usageError(`cannot tell where ${o.hive} is mounted from its name: pass --prefix (e.g. --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE')`);

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DriftscanError } from '../../diagnostics.js';
-import { inspectPackage } from '../../compile/inspect.js';
 import { EXIT } from '../exit-codes.js';
 import type { RegisterCommand } from './index.js';
 
@@ -13,7 +12,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .summary('show what a package contains and what Machine Configuration would reject')
     .argument('<file>', 'package zip')
     .option('--json', 'print the report as JSON')
-    .action((file: string, o: { json?: boolean }) => {
+    .action(async (file: string, o: { json?: boolean }) => {
+      const { inspectPackage } = await import('../../compile/inspect.js');
       let zip: Uint8Array;
       try {
         zip = readFileSync(file);

@@ -1,6 +1,5 @@
 /** `driftscan validate`: schema and semantic checks of baseline files, for editors and pre-commit hooks. */
 import type { Command } from 'commander';
-import { loadBaselines } from '../../baseline/load.js';
 import { EXIT } from '../exit-codes.js';
 import { baselinePaths, parseParams } from './check.js';
 import type { RegisterCommand } from './index.js';
@@ -16,7 +15,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
     .option('--param <name=value>', 'check with a parameter override; repeatable', (v: string, p: string[] = []) => [...p, v])
-    .action((paths: string[], o: { param?: string[] }) => {
+    .action(async (paths: string[], o: { param?: string[] }) => {
+      const { loadBaselines } = await import('../../baseline/load.js');
       const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
       for (const b of baselines) {
         const waivers = b.waivers.length ? `, ${b.waivers.length} waiver${b.waivers.length === 1 ? '' : 's'}` : '';
