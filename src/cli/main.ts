@@ -7,6 +7,12 @@
 import { DriftscanError } from '../diagnostics.js';
 import { EXIT } from './exit-codes.js';
 import { VERSION } from '../version.js';
+import { redactSecrets } from './redact.js';
+
+/** Everything the CLI prints to stderr goes through here: no SAS signature or token reaches a CI log. */
+function writeErr(text: string): void {
+  process.stderr.write(redactSecrets(text));
+}
 
 const EXIT_HELP = `
 Exit codes:
@@ -39,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({ writeErr: (s) => writeErr(s), writeOut: (s) => process.stdout.write(s) });
   let exitCode: number = EXIT.OK;
   for (const register of commands) register(program, (code) => { exitCode = Math.max(exitCode, code); });
   for (const cmd of program.commands) cmd.exitOverride().addHelpText('after', EXIT_HELP);
@@ -53,13 +59,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof DriftscanError) {
       // One line per problem (a baseline may have several), each naming file:line:col.
-      for (const line of err.message.split('\n')) process.stderr.write(`driftscan: ${line}\n`);
-      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      for (const line of err.message.split('\n')) writeErr(`driftscan: ${line}\n`);
+      if (debug && err.stack) writeErr(`${err.stack}\n`);
       return EXIT.INPUT;
     }
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`driftscan: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
-    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    writeErr(`driftscan: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && err instanceof Error && err.stack) writeErr(`${err.stack}\n`);
     return EXIT.INPUT;
   }
 }

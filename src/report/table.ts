@@ -4,7 +4,11 @@
  * Borders are plain box-drawing characters and colour is opt-in, so a CI log without ANSI
  * support reads the same as a terminal.
  */
-import { getBorderCharacters, table, type TableUserConfig } from 'table';
+import { createRequire } from 'node:module';
+import type { TableUserConfig } from 'table';
+
+/** The `table` package costs ~12 ms to load: load it only when a table is actually rendered. */
+const tableLibrary = (): typeof import('table') => createRequire(import.meta.url)('table') as typeof import('table');
 import { formatLocation } from '../diagnostics.js';
 import type { Report, RuleResult, RuleStatus, Summary } from '../evaluate/result.js';
 import type { Severity } from '../baseline/model.js';
@@ -104,6 +108,7 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
       cell(details(r)),
     ]);
     const widths = columnWidths(report.results, options.width ?? 120);
+    const { getBorderCharacters, table } = tableLibrary();
     const config: TableUserConfig = {
       border: getBorderCharacters('norc'),
       columns: widths.map((w) => ({ width: w, wrapWord: true })),
