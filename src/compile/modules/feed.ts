@@ -76,17 +76,21 @@ function xmlText(xml: string, tag: string): string | undefined {
   return m?.[1] === undefined ? undefined : m[1].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 }
 
-function base(url: string): string {
-  return url.endsWith('/') ? url : `${url}/`;
+/** `feed` + `path`, keeping the feed's query string (private feeds may carry a token there) at the end. */
+function feedUrl(feed: string, path: string): string {
+  const u = new URL(feed);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  u.pathname += path;
+  return u.toString();
 }
 
 /** Package metadata from the feed's OData entry. */
 export async function feedPackage(feed: FeedOptions, id: string, version: string): Promise<FeedPackage> {
-  const url = `${base(feed.url)}Packages(Id='${encodeURIComponent(id)}',Version='${encodeURIComponent(version)}')`;
+  const url = feedUrl(feed.url, `Packages(Id='${encodeURIComponent(id)}',Version='${encodeURIComponent(version)}')`);
   const xml = (await httpGet(url, { ...feed, maxBytes: 4 * 1024 * 1024 })).toString('utf8');
   const hash = xmlText(xml, 'PackageHash');
   const algorithm = xmlText(xml, 'PackageHashAlgorithm') ?? 'SHA512';
   if (!hash) throw new DriftscanError(`module feed ${url}: no PackageHash in the package entry`);
   const src = /<content\b[^>]*\bsrc="([^"]+)"/.exec(xml)?.[1]?.replace(/&amp;/g, '&');
-  return { id, version, hash, algorithm, downloadUrl: src ? new URL(src, base(feed.url)).toString() : `${base(feed.url)}package/${id}/${version}` };
+  return { id, version, hash, algorithm, downloadUrl: src ? new URL(src, feedUrl(feed.url, '')).toString() : feedUrl(feed.url, `package/${id}/${version}`) };
 }
