@@ -121,16 +121,16 @@ test('errors: JSON syntax at line:col, schema problems at a JSON path, semantic 
   assert.match(loadError(Buffer.from('['.repeat(100000))).message, /^snap\/vm\.json:1:513: invalid JSON: nesting deeper than 512 levels$/);
   assert.match(loadError(Buffer.from('{"schema": "driftscan-snapshot/v1", "keys": []}\n}')).message, /^snap\/vm\.json:2:1: invalid JSON: unexpected "}" after the JSON document$/);
   const cases: Array<[(d: ReturnType<typeof clone>) => void, RegExp]> = [
-    [(d) => { d.schema = 'other'; }, /^snap\/vm\.json: \$\.schema: must be "driftscan-snapshot\/v1"$/],
-    [(d) => { delete (d as Record<string, unknown>).keys; }, /^snap\/vm\.json: \$: missing required property "keys"$/],
-    [(d) => { d.keys[0]!.values![0]!.data = -1; }, /^snap\/vm\.json: \$\.keys\[0\]\.values\[0\]\.data: must be >= 0$/],
-    [(d) => { d.keys[1]!.values![5]!.data = 'xyz'; }, /^snap\/vm\.json: \$\.keys\[1\]\.values\[5\]\.data: must be hexadecimal digits/],
-    [(d) => { d.keys[1]!.values![0]!.kind = 'Text'; }, /^snap\/vm\.json: \$\.keys\[1\]\.values\[0\]\.kind: must be one of "String", /],
-    [(d) => { d.keys[1]!.colour = 'red'; }, /^snap\/vm\.json: \$\.keys\[1\]: unknown property "colour"$/],
+    [(d) => { d.schema = 'other'; }, /^snap\/vm\.json:\d+:\d+: \$\.schema: must be "driftscan-snapshot\/v1"$/],
+    [(d) => { delete (d as Record<string, unknown>).keys; }, /^snap\/vm\.json:\d+:\d+: \$: missing required property "keys"$/],
+    [(d) => { d.keys[0]!.values![0]!.data = -1; }, /^snap\/vm\.json:\d+:\d+: \$\.keys\[0\]\.values\[0\]\.data: must be >= 0$/],
+    [(d) => { d.keys[1]!.values![5]!.data = 'xyz'; }, /^snap\/vm\.json:\d+:\d+: \$\.keys\[1\]\.values\[5\]\.data: must be hexadecimal digits/],
+    [(d) => { d.keys[1]!.values![0]!.kind = 'Text'; }, /^snap\/vm\.json:\d+:\d+: \$\.keys\[1\]\.values\[0\]\.kind: must be one of "String", /],
+    [(d) => { d.keys[1]!.colour = 'red'; }, /^snap\/vm\.json:\d+:\d+: \$\.keys\[1\]: unknown property "colour"$/],
     [(d) => { d.keys[1]!.values![4]!.data = '18446744073709551616'; }, /^snap\/vm\.json: \$\.keys\[1\]\.values\[4\]\.data: QWORD 18446744073709551616 is larger than 2\^64-1$/],
     [(d) => { d.keys.push({ path: 'hklm\\software\\SAMPLE', exists: false }); }, /^snap\/vm\.json: \$\.keys\[5\]\.path: key hklm\\software\\SAMPLE is listed twice \(also at \$\.keys\[1\]\)$/],
     [(d) => { d.keys[0]!.path = 'HKXX\\A'; }, /^snap\/vm\.json: \$\.keys\[0\]\.path: registry path "HKXX\\+A" must start with a root key/],
-    [(d) => { d.collectedAt = 'yesterday'; }, /^snap\/vm\.json: \$\.collectedAt: must match format "date-time"$/],
+    [(d) => { d.collectedAt = 'yesterday'; }, /^snap\/vm\.json:\d+:\d+: \$\.collectedAt: must match format "date-time"$/],
   ];
   for (const [mutate, message] of cases) {
     const doc = clone();
@@ -205,4 +205,9 @@ test('fuzz: arbitrary bytes and mangled snapshots only ever raise DriftscanError
     }),
     { numRuns: 500 },
   );
+});
+
+test('schema errors point at the line and column of the offending value', () => {
+  const text = '{\n  "schema": "driftscan-snapshot/v1",\n  "keys": [\n    { "path": "HKLM\\\\SOFTWARE\\\\X", "exists": true,\n      "values": [ { "name": "V", "kind": "DWord", "data": -1 } ] }\n  ]\n}\n';
+  assert.equal(loadError(Buffer.from(text)).message, 'snap/vm.json:5:59: $.keys[0].values[0].data: must be >= 0');
 });

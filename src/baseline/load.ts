@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { nodeOffset, pointerToPath } from '../source-position.js';
 import type { ErrorObject } from 'ajv';
 import { DriftscanError, type SourceLocation } from '../diagnostics.js';
 import { baselineSchema } from './schema.js';
@@ -126,39 +127,6 @@ export function loadBaselineText(text: string, file: string, options: LoadOption
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
-
-/** Offset of the node at `path` (or of its key when `key`), falling back to the nearest existing ancestor. */
-function nodeOffset(doc: Document, path: ReadonlyArray<string | number>, key: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as YamlNode | null)?.range?.[0] ?? 0;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      const last = i === path.length - 1;
-      if (last && key && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
-      node = pair.value;
-      const r = (pair.value as YamlNode | null)?.range ?? (isScalar(pair.key) ? pair.key.range : undefined);
-      if (r) offset = r[0];
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)];
-      if (item === undefined) break;
-      node = item;
-      const r = (item as YamlNode | null)?.range;
-      if (r) offset = r[0];
-    } else break;
-  }
-  return offset;
-}
-
-function pointerToPath(pointer: string): Array<string | number> {
-  if (!pointer) return [];
-  return pointer.slice(1).split('/').map((s) => {
-    const t = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(t) ? Number(t) : t;
-  });
 }
 
 /** Turns ajv errors into one plain-words error per place, most specific first. */

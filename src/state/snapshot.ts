@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
 import { DriftscanError } from '../diagnostics.js';
+import { locatePointer } from '../source-position.js';
 import {
   formatRegistryPath,
   goesThroughCurrentControlSet,
@@ -109,7 +110,7 @@ export function parseSnapshot(bytes: Uint8Array, file: string): SnapshotDocument
   const errors = validate(doc);
   if (errors.length > 0) {
     const e = pickError(errors);
-    throw new DriftscanError(`${jsonPath(e.instancePath)}: ${describeAjvError(e)}`, { location: { file } });
+    throw new DriftscanError(`${jsonPath(e.instancePath)}: ${describeAjvError(e)}`, { location: locatePointer(text, file, e.instancePath) });
   }
   return doc as SnapshotDocument;
 }
