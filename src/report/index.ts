@@ -9,8 +9,9 @@ import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
 
-export const REPORT_FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from './formats.js';
+
+export { REPORT_FORMATS, type ReportFormat } from './formats.js';
 
 export interface RenderOptions {
   /** ANSI colour in the table format (the CLI enables it for a TTY without NO_COLOR). */

@@ -4,19 +4,11 @@
  */
 import { Option, type Command } from 'commander';
 import { usageError } from '../../diagnostics.js';
-import type { ExportFormat } from '../../state/hive/dump.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../state/hive/export-format.js';
 import type { RegistryPath } from '../../windows/registry-path.js';
 import { EXIT } from '../exit-codes.js';
 import type { RegisterCommand } from './index.js';
 
-/**
- * The `--format` choices, spelled out here because state/hive/dump.js loads the hive reader and the
- * snapshot schema; the type below keeps this list equal to `ExportFormat`.
- */
-const FORMAT_CHOICES = ['reg', 'json'] as const satisfies readonly ExportFormat[];
-type MissingFormat = Exclude<ExportFormat, (typeof FORMAT_CHOICES)[number]>;
-const allFormats: [MissingFormat] extends [never] ? true : MissingFormat = true;
-void allFormats;
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
@@ -31,7 +23,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       'or a full path (HKLM\\SYSTEM\\CurrentControlSet\\Services; CurrentControlSet is resolved through Select\\Current)')
     .option('--prefix <root>', 'the key the hive is mounted at (default from the file name: SYSTEM → HKEY_LOCAL_MACHINE\\SYSTEM, ' +
       'NTUSER.DAT → HKEY_CURRENT_USER)')
-    .addOption(new Option('-f, --format <format>', 'reg: regedit 5.00 text; json: the snapshot shape (keys, values, sddl)').choices([...FORMAT_CHOICES]).default('reg'))
+    .addOption(new Option('-f, --format <format>', 'reg: regedit 5.00 text; json: the snapshot shape (keys, values, sddl)').choices([...EXPORT_FORMATS]).default('reg'))
     .option('--security', 'include each key\'s security descriptor as SDDL (reg: a "; sddl: …" comment line before the key)')
     .option('-o, --output <file>', 'write to a file (atomically); .reg files are written UTF-16LE with a BOM, as regedit writes them ' +
       '(without --output, text goes to stdout as UTF-8)')

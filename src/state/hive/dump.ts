@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { DriftscanError, usageError } from '../../diagnostics.js';
 import type { Hive, HiveKey } from './hive.js';
 import { walkHive, type WalkedKey } from './walk.js';
+import type { ExportFormat } from './export-format.js';
 import { formatRegFile } from '../reg-format.js';
 import { SNAPSHOT_SCHEMA_ID, type SnapshotKey, type SnapshotValue } from '../snapshot.js';
 import { formatSddl } from '../../windows/sddl.js';
@@ -20,8 +21,6 @@ import {
   type RegistryPath,
 } from '../../windows/registry-path.js';
 
-export const EXPORT_FORMATS = ['reg', 'json'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Machine hives mount under HKLM by their file name; NTUSER.DAT is a user's HKCU (§1.6: the root key's own name is junk). */
 export function defaultPrefix(file: string): string | undefined {
