@@ -125,3 +125,15 @@ test('README main command: the sample image hives give verdicts for every rule, 
   assert.equal(byId['termservice-runs-as-network-service']!.status, 'pass');
   assert.equal(json.results.filter((x) => x.status === 'skipped').length, 0);
 });
+
+test('--fail-on-severity gates only on failures at or above the threshold; --fail-on-skipped counts skips', () => {
+  const base = ['check', 'policies/rdp-access-denied.yaml', '--reg', 'examples/drifted.reg', '--format', 'json'];
+  // The only failure (kerberos-max-token-size) is high; the ACL rule is skipped (.reg has no ACLs).
+  assert.equal(runCli([...base, '--fail-on-severity', 'high']).status, 1);
+  const critical = runCli([...base, '--fail-on-severity', 'critical']);
+  assert.equal(critical.status, 0, critical.stderr);
+  assert.equal((JSON.parse(critical.stdout) as { summary: { fail: number } }).summary.fail, 1, 'failures are still reported');
+  assert.equal(runCli([...base, '--param', 'maxTokenSize=12000']).status, 0);
+  assert.equal(runCli([...base, '--param', 'maxTokenSize=12000', '--fail-on-skipped']).status, 1);
+  assert.equal(runCli([...base, '--fail-on-severity', 'urgent']).status, 2);
+});

@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/formats.js';
 import { usageError } from '../../diagnostics.js';
-import { EXIT } from '../exit-codes.js';
+import { checkExitCode } from '../exit-codes.js';
+import type { Severity } from '../../baseline/model.js';
 import type { RegisterCommand } from './index.js';
 
 
@@ -43,6 +44,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
     .option('--param <name=value>', 'override a baseline parameter; repeatable', collect)
+    .addOption(new Option('--fail-on-severity <severity>', 'only failures of this severity or higher make the run exit 1 (all are still reported)').choices(['low', 'medium', 'high', 'critical']).default('low'))
     .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
     .option('--no-color', 'plain table output even on a terminal')
     .addHelpText('after', `
@@ -53,8 +55,9 @@ Examples:
 
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
+With --fail-on-severity high, only high and critical failures make the run exit 1.
 A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
-    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean }) => {
+    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; failOnSeverity: Severity }) => {
       // Loaded on use so `--help`, `--version` and other commands start without them.
       const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit }, { openSources }] = await Promise.all([
         import('../../baseline/load.js'),
@@ -69,8 +72,7 @@ A rule that could not be evaluated because the state is damaged is "error" and m
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(o.output, renderReport(report, o.format, { color, cwd: process.cwd() }));
       if (o.output) process.stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
-      const s = report.summary;
-      setExit(s.error > 0 ? EXIT.INPUT : s.fail > 0 || (o.failOnSkipped && s.skipped > 0) ? EXIT.FAIL : EXIT.OK);
+      setExit(checkExitCode(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true }));
     });
 };
 
