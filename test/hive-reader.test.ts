@@ -14,7 +14,8 @@ import { Hive, HiveError, type HiveKey, type HiveValue } from '../src/state/hive
 import { DriftscanError } from '../src/diagnostics.js';
 import type { Ace } from '../src/windows/security-descriptor.js';
 import { needShared, sharedData } from './support/paths.js';
-import { sharedHiveFile } from './support/shared-hives.js';
+import { sharedHiveBytes, sharedHiveFile } from './support/shared-hives.js';
+import { applyTransactionLogs } from '../src/state/hive/log.js';
 import { haveReglookup, runReglookupFull, unquoteBytes, unquoteText, type ReglookupAce, type ReglookupRow } from './support/reglookup.js';
 
 let dir: string;
@@ -87,9 +88,12 @@ interface Compared {
   problems: string[];
 }
 
-/** Walks our whole hive with the public API and checks every reglookup row against it, and the key sets both ways. */
-function compareWithReglookup(file: string, security: boolean, subtree?: string): Compared {
-  const hive = Hive.open(readFileSync(file), { file });
+/**
+ * Walks our whole hive with the public API and checks every reglookup row against it, and the key sets both ways.
+ * `opened` compares a hive driftscan opened some other way (e.g. primary + logs) with reglookup's reading of `file`.
+ */
+function compareWithReglookup(file: string, security: boolean, subtree?: string, opened?: Hive): Compared {
+  const hive = opened ?? Hive.open(readFileSync(file), { file });
   const start = subtree === undefined ? hive.root() : hive.lookup(subtree.split('\\'));
   assert.ok(start, `${subtree} not found`);
   // reglookup's -p is a string prefix (it would also print a sibling "EnumX"): keep the subtree only.
@@ -586,4 +590,25 @@ test('property: damaged real hives never throw anything but HiveError, never han
     }),
     { numRuns: 300 },
   );
+});
+
+test('dirty SYSTEM_B read with its two logs equals reglookup -s on the recovered hive, for the whole hive', { skip: needOracle('SYSTEM_B.xz') || needShared('hives/SYSTEM_B.LOG1.xz', 'hives/SYSTEM_B.LOG2.xz') }, () => {
+  // How the expected state is established: Windows recovers a dirty hive by replaying the log entries whose
+  // Marvin32 hashes (written by Windows) validate, in sequence order, into the primary. applyTransactionLogs does
+  // exactly that in memory (hive-log.test.ts checks every entry's hash and the order); its result is written to a
+  // file, which reglookup — an independent reader that cannot replay logs — reads as a clean hive. driftscan's own
+  // reading of primary + logs must match reglookup on that file key for key, value for value, ACL for ACL.
+  const primary = sharedHiveBytes('SYSTEM_B.xz');
+  const logs = [
+    { file: 'SYSTEM_B.LOG1', bytes: sharedHiveBytes('SYSTEM_B.LOG1.xz') },
+    { file: 'SYSTEM_B.LOG2', bytes: sharedHiveBytes('SYSTEM_B.LOG2.xz') },
+  ];
+  const file = join(dir, 'SYSTEM_B.recovered');
+  writeFileSync(file, applyTransactionLogs(primary, logs).bytes);
+  const hive = Hive.open(primary, { file: 'SYSTEM_B', logs });
+  assert.match(hive.notices.join('\n'), /applied 24 log entries/);
+  const r = compareWithReglookup(file, true, undefined, hive);
+  assert.deepEqual(r.problems.slice(0, 15), [], `${r.problems.length} differences`);
+  assert.ok(r.keys > 30000 && r.values > 50000, `${r.keys} keys, ${r.values} values`);
+  assert.equal(r.acls, r.keys, 'every key ACL compared');
 });
