@@ -2,11 +2,10 @@
  * Export benchmark: `driftscan export --hive SYSTEM_B` (whole hive as .reg text) versus
  * `reglookup` printing the whole hive (target <= 1.5x). Both are full walks decoding every value.
  */
-import { cli, cliHas, have, run, printTable, timeMedian, unpackHive, type BenchRow } from './support.js';
+import { cli, have, run, printTable, timeMedian, unpackHive, type BenchRow } from './support.js';
 
 export function benchExport(): BenchRow[] | string {
   if (!have('reglookup')) return 'reglookup not installed: skipping the export benchmark';
-  if (!cliHas('export')) return '`driftscan export` is not available in this build: skipping the export benchmark';
   const hive = unpackHive('SYSTEM_B');
   if (!hive) return 'shared data hives/SYSTEM_B.xz (or xz) not found: skipping the export benchmark';
   try {

@@ -65,13 +65,6 @@ export function cli(): { cmd: string; args: string[]; label: string } {
   return { cmd: process.execPath, args: ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')], label: 'node --import tsx src/cli/main.ts (not built: includes transpiling)' };
 }
 
-/** True when the CLI knows `command` (another engineer may not have wired it yet). */
-export function cliHas(command: string): boolean {
-  const c = cli();
-  const r = spawnSync(c.cmd, [...c.args, command, '--help'], { encoding: 'utf8', cwd: repoRoot });
-  return r.status === 0;
-}
-
 /** Decompresses `hives/NAME.xz` from the shared data to a temp dir; call `cleanup` when done. */
 export function unpackHive(name: string): { file: string; cleanup: () => void } | undefined {
   const xz = join(sharedData, 'hives', `${name}.xz`);
