@@ -3,7 +3,8 @@
  * checks (duplicate ids, paths, identities, regexes, parameters, waivers) → the rule model.
  * Every problem is reported as `file:line:col: what is wrong`, with a suggestion where one helps.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { readInputFile } from '../input-file.js';
 import { extname, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { nodeOffset, pointerToPath } from '../source-position.js';
@@ -97,11 +98,7 @@ export function loadBaselines(paths: readonly string[], options: LoadOptions = {
 }
 
 function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  } catch (err) {
-    throw new DriftscanError(`cannot read baseline: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { location: { file } });
-  }
+  return readInputFile(file, 'baseline').toString('utf8').replace(/^\uFEFF/, '');
 }
 
 /** Loads one baseline from YAML text; `file` is used in messages. */

@@ -2,8 +2,8 @@
  * Opens the machine-state sources named on the command line (`--reg`, `--snapshot`, `--hive`,
  * `--windows-dir`). File reading happens here, at the edge; parsers get bytes.
  */
-import { readFileSync } from 'node:fs';
-import { DriftscanError, usageError } from '../diagnostics.js';
+import { usageError } from '../diagnostics.js';
+import { readInputFile } from '../input-file.js';
 import { combineSources, type StateSource } from '../state/source.js';
 import { parseRegFile } from '../state/reg-file.js';
 import { regFileSource } from '../state/reg-source.js';
@@ -17,16 +17,6 @@ export interface SourceOptions {
   windowsDir?: string;
 }
 
-/** Reads a whole input file or fails with one line naming it. */
-export function readInput(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new DriftscanError(`cannot read ${file}: ${why}`, { location: { file } });
-  }
-}
 
 /** Parses `NAME=FILE` for `--hive`. */
 export function parseHiveArg(arg: string): { name: string; file: string } {
@@ -38,8 +28,8 @@ export function parseHiveArg(arg: string): { name: string; file: string } {
 /** Opens every source given; at least one is required. */
 export function openSources(o: SourceOptions): StateSource {
   const sources: StateSource[] = [];
-  for (const file of o.reg ?? []) sources.push(regFileSource(parseRegFile(readInput(file), file), file));
-  for (const file of o.snapshot ?? []) sources.push(loadSnapshot(readInput(file), file));
+  for (const file of o.reg ?? []) sources.push(regFileSource(parseRegFile(readInputFile(file), file), file));
+  for (const file of o.snapshot ?? []) sources.push(loadSnapshot(readInputFile(file), file));
   const hives = (o.hive ?? []).map(parseHiveArg);
   if (hives.length > 0 || o.windowsDir) sources.push(openHiveSource(hives, o.windowsDir ? { windowsDir: o.windowsDir } : {}));
   if (sources.length === 0) {

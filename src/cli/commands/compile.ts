@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { ASSIGNMENT_TYPES, type AssignmentType } from '../../baseline/model.js';
 import { usageError } from '../../diagnostics.js';
+import { readInputFile } from '../../input-file.js';
 import type { CompileResult } from '../../compile/compiler.js';
 import { EXIT } from '../exit-codes.js';
 import { baselinePaths } from './check.js';
@@ -80,14 +81,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
       const lockFile = o.lock ?? join(statSync(inputs[0]!).isDirectory() ? inputs[0]! : dirname(files[0]!), 'modules.lock.json');
       const caFile = o.feedCa ?? process.env.DRIFTSCAN_FEED_CA;
-      let ca: string | undefined;
-      if (caFile) {
-        try {
-          ca = readFileSync(caFile, 'utf8');
-        } catch {
-          throw usageError(`cannot read feed CA file ${caFile}`);
-        }
-      }
+      const ca = caFile ? readInputFile(caFile, 'feed CA file').toString('utf8') : undefined;
       const baselines = loadBaselines(inputs);
       const result = await compileBaselines(baselines, readLock(lockFile), {
         ...(o.assignmentType ? { assignmentType: o.assignmentType as AssignmentType } : {}),

@@ -1,7 +1,6 @@
 /** `driftscan package inspect FILE.zip`: layout, metaconfig, resources and hash of a package, and what Azure would reject. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DriftscanError } from '../../diagnostics.js';
+import { readInputFile } from '../../input-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { RegisterCommand } from './index.js';
 
@@ -14,12 +13,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: { json?: boolean }) => {
       const { inspectPackage } = await import('../../compile/inspect.js');
-      let zip: Uint8Array;
-      try {
-        zip = readFileSync(file);
-      } catch (err) {
-        throw new DriftscanError(`cannot read package: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { location: { file } });
-      }
+      const zip = readInputFile(file, 'package');
       const r = inspectPackage(zip, file);
       if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else {

@@ -10,6 +10,7 @@ import { goesThroughCurrentControlSet, resolveCurrentControlSet, type RegistryPa
 import type { KeyState, Lookup, StateSource } from '../source.js';
 import { Hive, hiveDirtiness, type HiveKey } from './hive.js';
 import { upcaseName } from './names.js';
+import { readInputFile } from '../../input-file.js';
 
 /** Hives Windows loads under HKLM from `System32\config` (HARDWARE is built at boot, not a file). */
 export const MACHINE_HIVES = ['SYSTEM', 'SOFTWARE', 'SAM', 'SECURITY'] as const;
@@ -138,8 +139,8 @@ function keyState(mount: Mounted, key: HiveKey): KeyState {
 
 /** Reads a hive and, when it is dirty, its `.LOG1`/`.LOG2`/`.LOG` siblings (names matched case-insensitively). */
 export function openHiveFile(file: string): Hive {
-  const bytes = readHiveInput(file);
-  const logs = hiveDirtiness(bytes) ? findLogs(file).map((f) => ({ file: f, bytes: readHiveInput(f) })) : [];
+  const bytes = readInputFile(file, 'hive');
+  const logs = hiveDirtiness(bytes) ? findLogs(file).map((f) => ({ file: f, bytes: readInputFile(f, 'transaction log') })) : [];
   return Hive.open(bytes, logs.length > 0 ? { file, logs } : { file });
 }
 
@@ -207,12 +208,3 @@ function isDir(p: string): boolean {
   }
 }
 
-function readHiveInput(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new DriftscanError(`cannot read hive ${file}: ${why}`, { location: { file } });
-  }
-}
