@@ -67,17 +67,6 @@ export function samePath(a: RegistryPath, b: RegistryPath): boolean {
   return registryPathKey(a) === registryPathKey(b);
 }
 
-/** True when `ancestor` is `p` or one of its parents. */
-export function isAncestorOrSelf(ancestor: RegistryPath, p: RegistryPath): boolean {
-  if (ancestor.root !== p.root || ancestor.segments.length > p.segments.length) return false;
-  return ancestor.segments.every((s, i) => s.toUpperCase() === p.segments[i]!.toUpperCase());
-}
-
-/** The child path `p\name`. */
-export function childPath(p: RegistryPath, ...names: string[]): RegistryPath {
-  return { root: p.root, segments: [...p.segments, ...names] };
-}
-
 /**
  * `HKLM\SYSTEM\CurrentControlSet\…` does not exist on disk: Windows creates the link at boot
  * from `SYSTEM\Select\Current`. Offline sources call this with that number to find the real key.

@@ -18,11 +18,6 @@ export function upcaseName(name: string): string {
   return out;
 }
 
-/** True when two names are the same key or value name to Windows. */
-export function sameName(a: string, b: string): boolean {
-  return a === b || upcaseName(a) === upcaseName(b);
-}
-
 /**
  * Quotes a key path or value name for a one-line message: `"ControlSet001\Services"`. Backslashes
  * stay single (they separate keys); control characters, legal in names, are escaped.
