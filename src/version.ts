@@ -2,6 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 // src/version.ts (under tsx) and dist/src/version.js (built) sit at different depths.
-const candidates = ['../package.json', '../../package.json'].map((p) => new URL(p, import.meta.url));
-const file = candidates.find((u) => existsSync(u) && (JSON.parse(readFileSync(u, 'utf8')) as { name?: string }).name === 'driftscan');
-export const VERSION: string = file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '0.0.0';
+function readVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    const url = new URL(rel, import.meta.url);
+    if (!existsSync(url)) continue;
+    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'driftscan' && pkg.version) return pkg.version;
+  }
+  return '0.0.0';
+}
+
+export const VERSION: string = readVersion();
