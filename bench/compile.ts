@@ -3,11 +3,12 @@
  * packages with modules already on disk (the cached case). Prints wall time, packages/s and
  * package bytes/s. Run after a build: `node dist/bench/compile.js` (or `node --import tsx bench/compile.ts`).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBaselines } from '../src/baseline/load.js';
 import { compileBaselines } from '../src/compile/compiler.js';
+import { galleryModules } from '../src/gallery/resolve.js';
 import { emptyLock } from '../src/compile/modules/lock.js';
 import { buildNupkg } from '../test/support/fake-modules.js';
 import { unpackNupkg } from '../src/compile/modules/nupkg.js';
@@ -44,7 +45,7 @@ try {
   const t0 = performance.now();
   const baselines = loadBaselines([dir]);
   const t1 = performance.now();
-  const r = await compileBaselines(baselines, lock, { resolve: { feed: { url: 'https://unused.invalid/' }, cacheDir, offline: true } });
+  const r = await compileBaselines(baselines, lock, { modules: galleryModules({ feed: { url: 'https://unused.invalid/' }, cacheDir, offline: true }), baselineText: (f) => readFileSync(f, 'utf8') });
   const t2 = performance.now();
   const bytes = r.packages.reduce((s, p) => s + p.package.zip.length, 0);
   const mofBytes = r.packages.reduce((s, p) => s + p.configuration.mof.length, 0);

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeHive, type WriterKey, type WriterValue } from '../src/state/hive/writer.js';
+import { writeHive, type WriterKey, type WriterValue } from '../test/support/regf-writer.js';
 import { encodeSecurityDescriptor } from '../src/windows/security-descriptor.js';
 import { parseSddl } from '../src/windows/sddl.js';
 

@@ -11,7 +11,7 @@ import standaloneModule from 'ajv/dist/standalone/index.js';
 import { createAjv } from '../src/validation/create-ajv.js';
 import type { ValidatorSpec } from '../src/validation/validator-spec.js';
 import { BASELINE_VALIDATOR, BASELINE_VALIDATOR_FILE } from '../src/baseline/load.js';
-import { SNAPSHOT_VALIDATOR, SNAPSHOT_VALIDATOR_FILE } from '../src/state/snapshot.js';
+import { SNAPSHOT_VALIDATOR, SNAPSHOT_VALIDATOR_FILE } from '../src/state/snapshot/source.js';
 
 const standaloneCode = standaloneModule as unknown as typeof standaloneModule.default;
 
@@ -34,7 +34,7 @@ export function precompiledSource(spec: ValidatorSpec): string {
 
 const targets: Array<[ValidatorSpec, URL]> = [
   [BASELINE_VALIDATOR, new URL(`../src/baseline/${BASELINE_VALIDATOR_FILE}`, import.meta.url)],
-  [SNAPSHOT_VALIDATOR, new URL(`../src/state/${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url)],
+  [SNAPSHOT_VALIDATOR, new URL(`../src/state/snapshot/${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url)],
 ];
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

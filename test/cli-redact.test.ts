@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { redactSecrets } from '../src/cli/redact.js';
+import { redactSecrets } from '../src/core/redact.js';
 
 test('SAS signatures, URL credentials and bearer tokens are redacted; the rest stays readable', () => {
   const sas = 'https://acct.blob.core.windows.net/gc/pkg.zip?sv=2022-11-02&ss=b&sp=r&se=2027-01-01&sig=AbC%2Bdef%3D';
@@ -40,4 +40,12 @@ test('the CLI never prints a feed token or URL password, even in a connection er
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('redaction is shape-based: words after "Basic" or "Bearer" are not secrets, credentials and JWTs are', () => {
+  assert.equal(redactSecrets('VDS Basic Provider'), 'VDS Basic Provider');
+  assert.equal(redactSecrets('uses Bearer authentication for the feed'), 'uses Bearer authentication for the feed');
+  assert.equal(redactSecrets(`Authorization: Basic ${Buffer.from('alice:pw1').toString('base64')}`), 'Authorization: Basic REDACTED');
+  assert.equal(redactSecrets('token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl here'), 'token REDACTED here');
+  assert.equal(redactSecrets('Bearer 0123456789abcdefXYZ'), 'Bearer REDACTED');
 });

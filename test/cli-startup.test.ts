@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPORT_FORMATS } from '../src/report/index.js';
-import { EXPORT_FORMATS } from '../src/state/hive/export-format.js';
+import { EXPORT_FORMATS } from '../src/export/formats.js';
 import { runCli } from './support/cli.js';
 import { repoRoot } from './support/paths.js';
 

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import fc from 'fast-check';
-import { resolveModules, type ResolveOptions } from '../src/compile/modules/resolve.js';
-import { emptyLock, formatLock, readLock } from '../src/compile/modules/lock.js';
+import { resolveModules, type ResolveOptions } from '../src/gallery/resolve.js';
+import { emptyLock, formatLock } from '../src/compile/modules/lock.js';
+import { readLock } from '../src/gallery/lock-file.js';
 import { unpackNupkg } from '../src/compile/modules/nupkg.js';
-import { PSDSC_RESOURCES, ACCESS_CONTROL_DSC } from '../src/compile/dsc.js';
-import { DriftscanError } from '../src/diagnostics.js';
+import { PSDSC_RESOURCES, ACCESS_CONTROL_DSC } from '../src/dsc/resources.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import { buildNupkg, sha512b64, startFakeFeed, writeModulesDir, type FakeFeed } from './support/fake-modules.js';
 
 let feed: FakeFeed;

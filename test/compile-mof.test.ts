@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { mofString, writeMofDocument } from '../src/compile/mof.js';
 import { compileConfiguration } from '../src/compile/configuration.js';
 import { loadBaselineText } from '../src/baseline/load.js';
-import { DriftscanError } from '../src/diagnostics.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import { baselineHeader, ruleYaml } from './support/baseline-yaml.js';
 
 type V = string | number | boolean | { ref: string } | V[];

@@ -12,6 +12,7 @@ import { zipSync } from 'fflate';
 import { loadBaselines, loadBaselineText } from '../src/baseline/load.js';
 import { policyFiles } from '../src/compile/policy-files.js';
 import { compileBaselines, type CompileOptions } from '../src/compile/compiler.js';
+import { galleryModules } from '../src/gallery/resolve.js';
 import { emptyLock } from '../src/compile/modules/lock.js';
 import { buildPackage, metaconfigJson } from '../src/compile/package.js';
 import { inspectPackage } from '../src/compile/inspect.js';
@@ -25,7 +26,10 @@ const seed = join(repoRoot, 'policies', 'rdp-access-denied.yaml');
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'driftscan-pkg-'));
   writeModulesDir(join(tmp, 'mods'), [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
-  options = { resolve: { feed: { url: 'https://unused.invalid/' }, cacheDir: join(tmp, 'cache'), modulesDir: join(tmp, 'mods'), offline: true } };
+  options = {
+    modules: galleryModules({ feed: { url: 'https://unused.invalid/' }, cacheDir: join(tmp, 'cache'), modulesDir: join(tmp, 'mods'), offline: true }),
+    baselineText: (file) => readFileSync(file, 'utf8'),
+  };
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import AjvDraft04Module from 'ajv-draft-04';
-import type { Baseline, ParameterDef, Rule } from '../src/baseline/model.js';
+import type { Baseline, ParameterDef, Rule } from '../src/rules/model.js';
 import { loadBaselines } from '../src/baseline/load.js';
-import { DriftscanError } from '../src/diagnostics.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import {
   armLiteral, armUnescape, buildInitiative, buildPolicyDefinitions, GUEST_CONFIGURATION_API_VERSION, GUEST_CONFIGURATION_CONTRIBUTOR_ROLE,
   isArmExpression, MAX_POLICY_NAME, policyDefinitionName, policyJson, policySetDefinitionName,

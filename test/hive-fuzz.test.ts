@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Hive, type HiveKey } from '../src/state/hive/hive.js';
-import { DriftscanError } from '../src/diagnostics.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import { needShared, repoRoot, sharedData } from './support/paths.js';
 import { sharedHiveBytes } from './support/shared-hives.js';
 

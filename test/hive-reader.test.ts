@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Hive, HiveError, type HiveKey, type HiveValue } from '../src/state/hive/hive.js';
-import { DriftscanError } from '../src/diagnostics.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import type { Ace } from '../src/windows/security-descriptor.js';
 import { needShared, sharedData } from './support/paths.js';
 import { sharedHiveBytes, sharedHiveFile } from './support/shared-hives.js';

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findLogs, findMachineHives, openHiveSource } from '../src/state/hive/hive-source.js';
-import { DriftscanError } from '../src/diagnostics.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseRegistryPath } from '../src/windows/registry-path.js';
 import type { KeyState, Lookup } from '../src/state/source.js';
 import { needShared, sharedData } from './support/paths.js';

@@ -1,5 +1,5 @@
 /**
- * The regf writer (src/state/hive/writer.ts), checked by tools nobody here wrote: `reglookup -s`
+ * The regf writer (test/support/regf-writer.ts), checked by tools nobody here wrote: `reglookup -s`
  * (keys, values, owner/group/DACL), `hivexget`/`hivexml` (values, whole-hive parse), then the
  * driftscan reader. Also the reverse direction: hives built by hivex (`hivexregedit --merge` into
  * the hivex minimal seed) read back by driftscan equal what was merged.
@@ -11,7 +11,7 @@ import { copyFileSync, chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { writeHive, lhHash, type WriterKey, type WriterValue } from '../src/state/hive/writer.js';
+import { writeHive, lhHash, type WriterKey, type WriterValue } from './support/regf-writer.js';
 import { Hive, hiveDirtiness, type HiveKey } from '../src/state/hive/hive.js';
 import { encodeSid } from '../src/windows/sid.js';
 import { needShared, repoRoot, sharedData } from './support/paths.js';

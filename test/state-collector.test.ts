@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { generateCollector, psString } from '../src/state/collector.js';
+import { generateCollector, psString } from '../src/state/snapshot/collector.js';
 import { mergeReferences, type StateReferences } from '../src/state/references.js';
 import { repoRoot } from './support/paths.js';
 import { SAMPLE_SNAPSHOT } from './support/snapshot-sample.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DriftscanError } from '../src/diagnostics.js';
-import { loadSnapshot } from '../src/state/snapshot.js';
+import { DriftscanError } from '../src/core/diagnostics.js';
+import { loadSnapshot } from '../src/state/snapshot/source.js';
 import type { KeyState, Lookup, StateSource } from '../src/state/source.js';
 import { parseRegistryPath } from '../src/windows/registry-path.js';
 import type { RegistryValue } from '../src/windows/value.js';

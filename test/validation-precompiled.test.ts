@@ -18,7 +18,7 @@ import { createAjv } from '../src/validation/create-ajv.js';
 import { loadValidator } from '../src/validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../src/validation/validator-spec.js';
 import { BASELINE_VALIDATOR } from '../src/baseline/load.js';
-import { SNAPSHOT_VALIDATOR } from '../src/state/snapshot.js';
+import { SNAPSHOT_VALIDATOR } from '../src/state/snapshot/source.js';
 import { repoRoot } from './support/paths.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -4,20 +4,21 @@
  * Every problem is reported as `file:line:col: what is wrong`, with a suggestion where one helps.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { readInputFile } from '../input-file.js';
+import { readInputFile } from '../io/input-file.js';
 import { extname, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { nodeOffset, pointerToPath } from '../source-position.js';
+import { nodeOffset, pointerToPath } from '../core/source-position.js';
 import type { ErrorObject } from 'ajv';
-import { DriftscanError, type SourceLocation } from '../diagnostics.js';
+import { DriftscanError, type SourceLocation } from '../core/diagnostics.js';
 import { baselineSchema } from './schema.js';
-import type { Baseline, ParameterDef, ParameterUse, Rule, Severity, Waiver, AssignmentSettings } from './model.js';
+import type { Baseline, ParameterDef, ParameterUse, Rule, Severity, Waiver, AssignmentSettings } from '../rules/model.js';
 import { RULE_KINDS, ruleKind } from '../rules/index.js';
 import type { Identity, ParseContext } from '../rules/kind.js';
 import { formatRegistryPath, parseRegistryPath } from '../windows/registry-path.js';
 import { resolveIdentity, suggestIdentities } from '../windows/identity.js';
 import { isSid, parseSid } from '../windows/sid.js';
-import { closest } from './suggest.js';
+import { closest } from '../core/suggest.js';
+import { waiverPattern } from '../rules/waiver.js';
 import { loadValidator } from '../validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../validation/validator-spec.js';
 
@@ -311,7 +312,7 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
       err(`waiver for "${w.rule}" (owner ${w.owner}) expired on ${w.expires}; renew it with a new date or remove it`, [...where, 'expires']);
       return;
     }
-    const re = globToRegExp(w.rule);
+    const re = waiverPattern(w.rule);
     if (!raw.spec.rules.some((r) => re.test(r.id))) {
       const hint = closest(w.rule, raw.spec.rules.map((r) => r.id));
       err(`waiver rule "${w.rule}" matches no rule in this baseline${hint ? `; did you mean "${hint}"?` : ''}`, [...where, 'rule']);
@@ -331,11 +332,6 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
   return { file, metadata, assignment, parameters, rules, waivers };
 }
 
-/** `rdp-*` → /^rdp-.*$/i; rule ids compare case-insensitively. */
-export function globToRegExp(glob: string): RegExp {
-  const src = glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${src}$`, 'i');
-}
 
 function contextFor(file: string, base: ReadonlyArray<string | number>, at: (p: ReadonlyArray<string | number>, key?: boolean) => SourceLocation): ParseContext {
   const ctx: ParseContext = {

@@ -4,7 +4,7 @@
  * object written out for editors (yaml-language-server); a test keeps the two identical.
  */
 import { RULE_KINDS } from '../rules/index.js';
-import { ASSIGNMENT_TYPES, SEVERITIES } from './model.js';
+import { ASSIGNMENT_TYPES, SEVERITIES } from '../rules/model.js';
 
 export const SCHEMA_ID = 'https://driftscan.dev/schema/baseline.schema.json';
 

@@ -1,5 +1,5 @@
 /** Exit codes, documented in `--help` and the README, and how `check` picks one. */
-import { SEVERITIES, type Severity } from '../baseline/model.js';
+import { SEVERITIES, type Severity } from '../rules/model.js';
 import type { RuleResult } from '../evaluate/result.js';
 
 export const EXIT = {

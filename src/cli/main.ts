@@ -4,15 +4,13 @@
  * implementation is imported inside its action, so start-up only loads commander and the
  * option definitions (`driftscan --version` and `--help` stay fast, `check` never loads the compiler).
  */
-import { DriftscanError } from '../diagnostics.js';
+import { DriftscanError } from '../core/diagnostics.js';
 import { EXIT } from './exit-codes.js';
-import { VERSION } from '../version.js';
-import { redactSecrets } from './redact.js';
+import { VERSION } from '../core/version.js';
+import { flushConsole, stdout, stderr } from '../io/console.js';
 
-/** Everything the CLI prints to stderr goes through here: no SAS signature or token reaches a CI log. */
-function writeErr(text: string): void {
-  process.stderr.write(redactSecrets(text));
-}
+/** Everything the CLI prints goes through `io/console.ts`: no SAS signature or token reaches a CI log. */
+const writeErr = (text: string): void => stderr.write(text);
 
 const EXIT_HELP = `
 Exit codes:
@@ -25,16 +23,19 @@ Add --debug to any command to see stack traces.`;
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } finally {
+    flushConsole();
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
-  // `driftscan … | head` closes the pipe early: that is not an error worth a stack trace.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
   // `driftscan --version` alone (CI logs, install checks) is answered before loading commander and
   // the command definitions, which are most of what is left of start-up; the output is commander's.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`${VERSION}\n`);
+    stdout.write(`${VERSION}\n`);
     return EXIT.OK;
   }
   const [{ Command, CommanderError }, { commands }] = await Promise.all([import('commander'), import('./commands/index.js')]);
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => writeErr(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({ writeErr: (s) => writeErr(s), writeOut: (s) => stdout.write(s) });
   let exitCode: number = EXIT.OK;
   for (const register of commands) register(program, (code) => { exitCode = Math.max(exitCode, code); });
   for (const cmd of program.commands) cmd.exitOverride().addHelpText('after', EXIT_HELP);

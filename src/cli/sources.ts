@@ -2,12 +2,12 @@
  * Opens the machine-state sources named on the command line (`--reg`, `--snapshot`, `--hive`,
  * `--windows-dir`). File reading happens here, at the edge; parsers get bytes.
  */
-import { usageError } from '../diagnostics.js';
-import { readInputFile } from '../input-file.js';
+import { usageError } from '../core/diagnostics.js';
+import { readInputFile } from '../io/input-file.js';
 import { combineSources, type StateSource } from '../state/source.js';
-import { parseRegFile } from '../state/reg-file.js';
-import { regFileSource } from '../state/reg-source.js';
-import { loadSnapshot } from '../state/snapshot.js';
+import { parseRegFile } from '../state/reg/parse.js';
+import { regFileSource } from '../state/reg/source.js';
+import { loadSnapshot } from '../state/snapshot/source.js';
 import { openHiveSource } from '../state/hive/hive-source.js';
 
 export interface SourceOptions {

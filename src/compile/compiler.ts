@@ -3,14 +3,13 @@
  * policy definitions → `build/manifest.json` and the lock file. Everything is produced in memory
  * first, so `--check` can compare without writing and a failed run writes nothing.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AssignmentType, Baseline } from '../baseline/model.js';
-import { DriftscanError, formatLocation } from '../diagnostics.js';
+import type { AssignmentType, Baseline } from '../rules/model.js';
+import { DriftscanError, formatLocation } from '../core/diagnostics.js';
 import { compileConfiguration, type CompiledConfiguration } from './configuration.js';
-import { buildPackage, type BuiltPackage } from './package.js';
-import { formatLock, type LockFile } from './modules/lock.js';
-import { resolveModules, type ResolveOptions } from './modules/resolve.js';
+import { buildPackage, type BuiltPackage, type ModuleContent } from './package.js';
+import { formatLock, type LockedModule, type LockFile } from './modules/lock.js';
+import type { DscModule } from '../dsc/resources.js';
 import { findVersionScalar, nextPatch, setBaselineVersion } from './version-bump.js';
 
 /** A compiled package with everything policy builders and the manifest need. */
@@ -37,10 +36,16 @@ export interface CompileOptions {
   skipUnsupported?: boolean;
   /** Raise the patch version of baselines whose content changed under an unchanged version. */
   bump?: boolean;
-  resolve: ResolveOptions;
+  /** Supplies the DSC modules the packages need (the gallery, its cache or `--modules-dir`: I/O stays at the edge). */
+  modules: ModuleProvider;
+  /** The text of a baseline file, for `bump` (rewriting its version in place). */
+  baselineText: (file: string) => string;
   /** Builds policy definition files for the compiled packages (the Azure Policy engineer's functions). */
   policies?: (packages: readonly CompiledPackage[]) => OutputFile[];
 }
+
+/** Resolves module contents for `needed`, honouring the pins in `lock`; returns them and the lock entries to record. */
+export type ModuleProvider = (needed: readonly DscModule[], lock: LockFile) => Promise<{ modules: ModuleContent[]; locked: Record<string, LockedModule> }>;
 
 export interface CompileResult {
   packages: CompiledPackage[];
@@ -70,7 +75,7 @@ export async function compileBaselines(baselines: readonly Baseline[], lock: Loc
   if (errors.length) throw new DriftscanError(errors.join('\n'));
 
   const needed = new Map(configs.flatMap(({ c }) => c.modules).map((m) => [m.name, m]));
-  const { modules, locked } = await resolveModules([...needed.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), lock, options.resolve);
+  const { modules, locked } = await options.modules([...needed.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), lock);
   const newLock: LockFile = { lockfileVersion: 1, modules: { ...lock.modules, ...locked }, packages: { ...lock.packages } };
 
   const packages: CompiledPackage[] = [];
@@ -85,7 +90,7 @@ export async function compileBaselines(baselines: readonly Baseline[], lock: Loc
     let pkg = build(c);
     const prev = lock.packages[c.name];
     if (prev && prev.version === c.version && prev.contentHash !== pkg.contentHash) {
-      const text = readFileSync(b.file, 'utf8');
+      const text = options.baselineText(b.file);
       if (!options.bump) {
         const at = findVersionScalar(text, b.file).location;
         errors.push(`${formatLocation(at)}: package ${c.name} changed (contentHash ${pkg.contentHash.slice(0, 12)}…, was ${prev.contentHash.slice(0, 12)}…) but version ${c.version} did not; ` +

@@ -5,10 +5,10 @@
  * Pure: no I/O, so the same baseline gives the same bytes everywhere.
  */
 import { basename } from 'node:path';
-import type { AssignmentType, Baseline, ParameterDef } from '../baseline/model.js';
-import { DriftscanError, formatLocation } from '../diagnostics.js';
+import type { AssignmentType, Baseline, ParameterDef } from '../rules/model.js';
+import { DriftscanError, formatLocation } from '../core/diagnostics.js';
 import { ruleKind } from '../rules/index.js';
-import { DSC_MODULES, DscUnsupported, resourceId, type DscEmbeddedInstance, type DscModule, type DscPropertyValue, type DscResource } from './dsc.js';
+import { DSC_MODULES, DscUnsupported, resourceId, type DscEmbeddedInstance, type DscModule, type DscPropertyValue, type DscResource } from '../dsc/resources.js';
 import { writeMofDocument, type MofInstance, type MofValue } from './mof.js';
 
 /** A policy parameter of the package: `reference` is `[Type]Id;Property` (machine-configuration.md §2.3). */

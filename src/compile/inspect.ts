@@ -6,7 +6,7 @@
  * more than 100 MB unpacked.
  */
 import { unzipSync } from 'fflate';
-import { DriftscanError } from '../diagnostics.js';
+import { DriftscanError } from '../core/diagnostics.js';
 import { readMof, type MofReadInstance } from './mof-reader.js';
 import { MAX_PACKAGE_BYTES, sha256Upper } from './package.js';
 import { manifestVersion } from './modules/nupkg.js';

@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { zipSync, type Zippable } from 'fflate';
-import type { AssignmentType } from '../baseline/model.js';
-import { DriftscanError } from '../diagnostics.js';
+import type { AssignmentType } from '../rules/model.js';
+import { DriftscanError } from '../core/diagnostics.js';
 
 /** Machine Configuration refuses packages whose unpacked size exceeds 100 MB (§1.4). */
 export const MAX_PACKAGE_BYTES = 100 * 1024 * 1024;

@@ -4,7 +4,7 @@
  * (re-serialising the document would rewrap every folded string).
  */
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import { DriftscanError, type SourceLocation } from '../diagnostics.js';
+import { DriftscanError, type SourceLocation } from '../core/diagnostics.js';
 
 /** Where `metadata.version` sits in the text: source range of the scalar token and its line:col. */
 export function findVersionScalar(text: string, file: string): { start: number; end: number; value: string; location: SourceLocation } {

@@ -2,13 +2,13 @@
  * Evaluates baselines against a machine-state source. Pure: no I/O, no formatting — the
  * report writers render the `Report` it returns.
  */
-import type { Baseline, Rule } from '../baseline/model.js';
-import { globToRegExp } from '../baseline/load.js';
-import { DriftscanError } from '../diagnostics.js';
+import type { Baseline, Rule } from '../rules/model.js';
+import { waiverFor } from '../rules/waiver.js';
+import { DriftscanError } from '../core/diagnostics.js';
 import { ruleKind } from '../rules/index.js';
 import { expectedFound, type Verdict } from '../rules/kind.js';
 import type { StateSource } from '../state/source.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { summarize, type Report, type RuleResult } from './result.js';
 
 /** Evaluates one rule; damaged source data becomes an `error` verdict for this rule only. */
@@ -49,7 +49,7 @@ export function evaluate(baselines: readonly Baseline[], source: StateSource): R
       if (rule.rationale !== undefined) result.rationale = rule.rationale;
       if (v.target !== undefined) result.target = v.target;
       // A waiver covers a failure only: a passing rule stays `pass`, an error stays visible.
-      const waiver = b.waivers.find((w) => globToRegExp(w.rule).test(rule.id));
+      const waiver = waiverFor(b.waivers, rule);
       if (waiver && v.status === 'fail') {
         result.status = 'waived';
         result.waiver = { reason: waiver.reason, owner: waiver.owner, expires: waiver.expires };

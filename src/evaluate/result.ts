@@ -2,8 +2,8 @@
  * What evaluation produces. Report writers (`src/report/*`) render this and nothing else,
  * the way Trivy's writers render a scan result: the evaluator knows no output formats.
  */
-import type { SourceLocation } from '../diagnostics.js';
-import type { Severity } from '../baseline/model.js';
+import type { SourceLocation } from '../core/diagnostics.js';
+import type { Severity } from '../rules/model.js';
 
 /**
  * - `pass`: the machine meets the rule.

@@ -12,7 +12,7 @@
  * references, so they are shown as `\xNN` text; line breaks in attributes are written as `&#10;`
  * so attribute-value normalisation does not turn them into spaces.
  */
-import { formatLocation } from '../diagnostics.js';
+import { formatLocation } from '../core/diagnostics.js';
 import type { BaselineInfo, Report, RuleResult } from '../evaluate/result.js';
 import { displayPath } from './artifact-path.js';
 import { showControlCharacters } from './text.js';

@@ -5,7 +5,7 @@
  * All text from baselines and machines is escaped (`escapeMarkdownCell`), so a pipe in registry
  * data cannot split a row and `<script>` cannot become HTML.
  */
-import { formatLocation } from '../diagnostics.js';
+import { formatLocation } from '../core/diagnostics.js';
 import type { Report, RuleResult, RuleStatus } from '../evaluate/result.js';
 import { escapeMarkdown, escapeMarkdownCell } from './markdown-text.js';
 import { summaryLine } from './table.js';

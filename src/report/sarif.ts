@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Severity } from '../baseline/model.js';
+import type { Severity } from '../rules/model.js';
 import type { Report, RuleResult } from '../evaluate/result.js';
 import { relativeToRoot } from './artifact-path.js';
 import { escapeMarkdown } from './markdown-text.js';

@@ -9,9 +9,9 @@ import type { TableUserConfig } from 'table';
 
 /** The `table` package costs ~12 ms to load: load it only when a table is actually rendered. */
 const tableLibrary = (): typeof import('table') => createRequire(import.meta.url)('table') as typeof import('table');
-import { formatLocation } from '../diagnostics.js';
+import { formatLocation } from '../core/diagnostics.js';
 import type { Report, RuleResult, RuleStatus, Summary } from '../evaluate/result.js';
-import type { Severity } from '../baseline/model.js';
+import type { Severity } from '../rules/model.js';
 import { showControlCharacters } from './text.js';
 
 export interface TableOptions {

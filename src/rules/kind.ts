@@ -3,11 +3,12 @@
  * its schema fragment, its parsing/validation, its evaluation, the state it needs to read and
  * its documentation — adding a kind touches one file plus the list in `index.ts`.
  */
-import type { SourceLocation } from '../diagnostics.js';
+import type { SourceLocation } from '../core/diagnostics.js';
 import type { StateSource } from '../state/source.js';
 import type { StateReferences } from '../state/references.js';
 import type { RegistryPath } from '../windows/registry-path.js';
-import type { DscMapping } from '../compile/dsc.js';
+import type { DscPlan } from '../dsc/resources.js';
+import type { ParameterDef, Rule } from './model.js';
 
 /** An identity in a rule: always a SID; `name` is what the user wrote or the well-known display name. */
 export interface Identity {
@@ -56,11 +57,22 @@ export interface RuleKind<Check = unknown> {
   evaluate(check: Check, source: StateSource): Verdict;
   /** A one-line description of what the check requires, for plans and docs. */
   describe(check: Check): string;
-  /** Machine Configuration translation (`src/compile/dsc.ts`); absent = the kind cannot be compiled. */
+  /** Machine Configuration translation (`src/dsc/resources.ts`); absent = the kind cannot be compiled. */
   readonly dsc?: DscMapping<Check>;
 }
 
 /** `expected X, found Y` — the same wording in every output and every source. */
 export function expectedFound(expected: string, actual: string): string {
   return `expected ${expected}, found ${actual}`;
+}
+
+/** The `dsc` member of a rule kind: its Machine Configuration translation, in the vocabulary of `src/dsc/`. */
+export interface DscMapping<Check> {
+  /**
+   * Translates a rule or throws `DscUnsupported`. `parameters` are the baseline's parameter
+   * definitions: a parameterised property must stay faithful for every value an assignment may pass.
+   */
+  plan(rule: Rule<Check>, parameters: readonly ParameterDef[]): DscPlan;
+  /** Why enforcing this check could cut off remote access (RDP, its certificates, logon rights), or undefined. */
+  remoteAccess(check: Check): string | undefined;
 }

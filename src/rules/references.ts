@@ -1,5 +1,5 @@
 /** What a set of baselines needs to read from a machine (drives the collector script). */
-import type { Baseline } from '../baseline/model.js';
+import type { Baseline } from './model.js';
 import { mergeReferences, type StateReferences } from '../state/references.js';
 import { ruleKind } from './index.js';
 

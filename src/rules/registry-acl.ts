@@ -19,12 +19,12 @@ import type { Ace, SecurityDescriptor } from '../windows/security-descriptor.js'
 import { ACE_FLAG, ACE_TYPE } from '../windows/security-descriptor.js';
 import { formatRights, mapGenericKeyRights, parseRights } from '../windows/access-mask.js';
 import { describeSid } from '../windows/identity.js';
-import type { Rule } from '../baseline/model.js';
+import type { Rule } from './model.js';
 import {
   ACCESS_CONTROL_DSC, DscUnsupported, keyExistsResource, providerPath, resourceId,
   type DscEmbeddedInstance, type DscPlan,
-} from '../compile/dsc.js';
-import { remoteAccessKeyReason } from '../compile/remote-access.js';
+} from '../dsc/resources.js';
+import { remoteAccessKeyReason } from '../dsc/remote-access.js';
 
 export const APPLIES_TO = ['thisKey', 'thisKeyAndSubkeys', 'subkeysOnly'] as const;
 export type AppliesTo = (typeof APPLIES_TO)[number];

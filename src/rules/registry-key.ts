@@ -2,9 +2,9 @@
 import type { RuleKind } from './kind.js';
 import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
-import type { Rule } from '../baseline/model.js';
-import { DscUnsupported, registryResource, type DscPlan, type DscProperty } from '../compile/dsc.js';
-import { remoteAccessKeyReason } from '../compile/remote-access.js';
+import type { Rule } from './model.js';
+import { DscUnsupported, registryResource, type DscPlan, type DscProperty } from '../dsc/resources.js';
+import { remoteAccessKeyReason } from '../dsc/remote-access.js';
 
 export interface RegistryKeyCheck {
   path: RegistryPath;

@@ -12,9 +12,9 @@ import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
 import type { RegistryValue, RuleValueType } from '../windows/value.js';
 import { RULE_VALUE_TYPES, describeType, formatValue } from '../windows/value.js';
-import type { Rule } from '../baseline/model.js';
-import { DscUnsupported, registryResource, resourceId, type DscPlan, type DscProperty } from '../compile/dsc.js';
-import { remoteAccessKeyReason } from '../compile/remote-access.js';
+import type { Rule } from './model.js';
+import { DscUnsupported, registryResource, resourceId, type DscPlan, type DscProperty } from '../dsc/resources.js';
+import { remoteAccessKeyReason } from '../dsc/remote-access.js';
 
 /** Data of a rule value, typed by the rule's `type`. */
 export type Scalar = string | number | bigint | string[] | Uint8Array;

@@ -11,9 +11,9 @@ import type { Identity, RuleKind, Verdict } from './kind.js';
 import { parseRegistryPath, formatRegistryPath } from '../windows/registry-path.js';
 import { describeSid, resolveIdentity } from '../windows/identity.js';
 import { formatValue } from '../windows/value.js';
-import type { ParameterDef, Rule } from '../baseline/model.js';
-import { DscUnsupported, PSDSC_RESOURCES, parameterDef, registryResource, resourceId, type DscPlan, type DscProperty, type DscResource } from '../compile/dsc.js';
-import { remoteAccessServiceReason } from '../compile/remote-access.js';
+import { parameterDef, type ParameterDef, type Rule } from './model.js';
+import { DscUnsupported, PSDSC_RESOURCES, registryResource, resourceId, type DscPlan, type DscProperty, type DscResource } from '../dsc/resources.js';
+import { remoteAccessServiceReason } from '../dsc/remote-access.js';
 
 export const STARTUP_TYPES = ['Boot', 'System', 'Automatic', 'AutomaticDelayedStart', 'Manual', 'Disabled'] as const;
 export type StartupType = (typeof STARTUP_TYPES)[number];

@@ -4,7 +4,7 @@
  * masks as unsigned 32-bit numbers (`>>> 0`), because GENERIC_READ is bit 31 and .NET prints it
  * as a negative Int32.
  */
-import { nearestNames } from './nearest-name.js';
+import { nearestNames } from '../core/edit-distance.js';
 
 export const KEY_QUERY_VALUE = 0x0001;
 export const KEY_SET_VALUE = 0x0002;

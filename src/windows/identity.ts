@@ -6,7 +6,7 @@
  * here: domain and local accounts need their SID spelled out.
  */
 import { createHash } from 'node:crypto';
-import { nearestNames } from './nearest-name.js';
+import { nearestNames } from '../core/edit-distance.js';
 import { isSid, parseSid } from './sid.js';
 
 /** A fixed-SID account. `name` is the display name (`DOMAIN\account`, or bare when Windows shows it bare). */

@@ -1,32 +1,12 @@
 /** `driftscan check`: evaluate baselines against machine state and gate a build. */
 import { Option, type Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/formats.js';
-import { usageError } from '../../diagnostics.js';
 import { checkExitCode } from '../exit-codes.js';
-import type { Severity } from '../../baseline/model.js';
-import type { RegisterCommand } from './index.js';
+import type { Severity } from '../../rules/model.js';
+import type { RegisterCommand } from '../command.js';
+import { baselinePaths, collect, paramOption, parseParams } from '../options.js';
+import { stderr } from '../../io/console.js';
 
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** Parses repeated `--param NAME=VALUE`. */
-export function parseParams(list: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of list ?? []) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw usageError(`--param expects NAME=VALUE, got "${p}"`);
-    out[p.slice(0, eq)] = p.slice(eq + 1);
-  }
-  return out;
-}
-
-/** Baseline paths from the command line, or `policies/` when none are given. */
-export function baselinePaths(paths: string[]): string[] {
-  if (paths.length) return paths;
-  if (existsSync('policies')) return ['policies'];
-  throw usageError('no baselines given and no policies/ folder here: pass baseline files or folders');
-}
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
@@ -43,7 +23,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
-    .option('--param <name=value>', 'override a baseline parameter; repeatable', collect)
+    .addOption(paramOption())
     .addOption(new Option('--fail-on-severity <severity>', 'only failures of this severity or higher make the run exit 1 (all are still reported)').choices(['low', 'medium', 'high', 'critical']).default('low'))
     .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
     .option('--no-color', 'plain table output even on a terminal')
@@ -63,7 +43,7 @@ A rule that could not be evaluated because the state is damaged is "error" and m
         import('../../baseline/load.js'),
         import('../../evaluate/evaluator.js'),
         import('../../report/index.js'),
-        import('../io.js'),
+        import('../../io/output-file.js'),
         import('../sources.js'),
       ]);
       const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
@@ -71,7 +51,7 @@ A rule that could not be evaluated because the state is damaged is "error" and m
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(o.output, renderReport(report, o.format, { color, cwd: process.cwd() }));
-      if (o.output) process.stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
+      if (o.output) stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
       setExit(checkExitCode(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true }));
     });
 };

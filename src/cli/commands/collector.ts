@@ -1,7 +1,7 @@
 /** `driftscan collector`: generate the PowerShell script that collects a JSON snapshot on a Windows machine. */
 import type { Command } from 'commander';
-import { baselinePaths } from './check.js';
-import type { RegisterCommand } from './index.js';
+import { baselinePaths } from '../options.js';
+import type { RegisterCommand } from '../command.js';
 
 export const register: RegisterCommand = (program: Command) => {
   program
@@ -23,8 +23,8 @@ Example:
       const [{ loadBaselines }, { baselineReferences }, { generateCollector }, { emit }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../rules/references.js'),
-        import('../../state/collector.js'),
-        import('../io.js'),
+        import('../../state/snapshot/collector.js'),
+        import('../../io/output-file.js'),
       ]);
       const baselines = loadBaselines(baselinePaths(paths));
       emit(o.output, generateCollector(baselineReferences(baselines)));

@@ -5,13 +5,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { ASSIGNMENT_TYPES, type AssignmentType } from '../../baseline/model.js';
-import { usageError } from '../../diagnostics.js';
-import { readInputFile } from '../../input-file.js';
+import { ASSIGNMENT_TYPES, type AssignmentType } from '../../rules/model.js';
+import { usageError } from '../../core/diagnostics.js';
+import { readInputFile } from '../../io/input-file.js';
 import type { CompileResult } from '../../compile/compiler.js';
 import { EXIT } from '../exit-codes.js';
-import { baselinePaths } from './check.js';
-import type { RegisterCommand } from './index.js';
+import { baselinePaths } from '../options.js';
+import type { RegisterCommand } from '../command.js';
+import { stdout, stderr } from '../../io/console.js';
 
 interface CompileFlags {
   out: string;
@@ -67,14 +68,14 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
       }
       // Loaded on use: the compiler, zip writer and module resolver are the heaviest part of the CLI.
-      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir }, { policyFiles }, { writeFileAtomic }] = await Promise.all([
+      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir, galleryModules }, { policyFiles }, { writeFileAtomic }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../compile/compiler.js'),
-        import('../../compile/modules/feed.js'),
-        import('../../compile/modules/lock.js'),
-        import('../../compile/modules/resolve.js'),
+        import('../../gallery/feed.js'),
+        import('../../gallery/lock-file.js'),
+        import('../../gallery/resolve.js'),
         import('../../compile/policy-files.js'),
-        import('../io.js'),
+        import('../../io/output-file.js'),
       ]);
       const inputs = baselinePaths(paths);
       const files = expandBaselinePaths(inputs);
@@ -88,23 +89,24 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         ...(o.contentUriBase ? { contentUriBase: o.contentUriBase } : {}),
         bump: Boolean(o.bump),
         skipUnsupported: Boolean(o.skipUnsupported),
-        resolve: {
+        modules: galleryModules({
           feed: { url: o.feed ?? process.env.DRIFTSCAN_FEED ?? DEFAULT_FEED, ...(ca ? { ca } : {}) },
           cacheDir: defaultCacheDir(),
           ...(o.modulesDir ? { modulesDir: o.modulesDir } : {}),
-        },
+        }),
+        baselineText: (file) => readInputFile(file, 'baseline').toString('utf8'),
         policies: (packages) => policyFiles(packages, definitionScope ? { definitionScope } : {}),
       });
-      for (const w of result.warnings) process.stderr.write(`driftscan: ${w}\n`);
-      if (!o.contentUriBase) process.stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
+      for (const w of result.warnings) stderr.write(`driftscan: ${w}\n`);
+      if (!o.contentUriBase) stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
       if (o.check) {
         const stale = staleFiles(result, o.out, lockFile, outputPath);
         if (stale.length) {
-          for (const s of stale) process.stdout.write(`stale  ${s}\n`);
-          process.stdout.write(`${o.out} is out of date: run driftscan compile\n`);
+          for (const s of stale) stdout.write(`stale  ${s}\n`);
+          stdout.write(`${o.out} is out of date: run driftscan compile\n`);
           setExit(EXIT.FAIL);
         } else {
-          process.stdout.write(`${o.out} is up to date (${result.packages.length} package${result.packages.length === 1 ? '' : 's'})\n`);
+          stdout.write(`${o.out} is up to date (${result.packages.length} package${result.packages.length === 1 ? '' : 's'})\n`);
           setExit(EXIT.OK);
         }
         return;
@@ -115,10 +117,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       for (const [file, text] of result.baselineEdits) {
         writeFileAtomic(file, text);
         const p = result.packages.find((x) => x.baseline.file === file)!;
-        process.stdout.write(`bumped ${file}: version ${p.configuration.version}\n`);
+        stdout.write(`bumped ${file}: version ${p.configuration.version}\n`);
       }
       for (const p of result.packages) {
-        process.stdout.write(`compiled ${p.configuration.name} ${p.configuration.version} (${p.configuration.assignmentType}, ${p.configuration.rules.length} rules) -> ${outputPath(o.out, { path: p.file, data: '' })}  ${p.package.zip.length} bytes  sha256 ${p.package.contentHash}\n`);
+        stdout.write(`compiled ${p.configuration.name} ${p.configuration.version} (${p.configuration.assignmentType}, ${p.configuration.rules.length} rules) -> ${outputPath(o.out, { path: p.file, data: '' })}  ${p.package.zip.length} bytes  sha256 ${p.package.contentHash}\n`);
       }
       setExit(EXIT.OK);
     });

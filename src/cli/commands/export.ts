@@ -1,13 +1,14 @@
 /**
  * `driftscan export`: dump an offline hive (or one subtree) as a `.reg` file or a JSON snapshot,
- * to see what a failed gate saw. The dump itself is `state/hive/dump.ts`; this is flags and I/O.
+ * to see what a failed gate saw. The dump itself is `export/dump.ts`; this is flags and I/O.
  */
 import { Option, type Command } from 'commander';
-import { usageError } from '../../diagnostics.js';
-import { EXPORT_FORMATS, type ExportFormat } from '../../state/hive/export-format.js';
+import { usageError } from '../../core/diagnostics.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../export/formats.js';
 import type { RegistryPath } from '../../windows/registry-path.js';
 import { EXIT } from '../exit-codes.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../command.js';
+import { stdout, stderr } from '../../io/console.js';
 
 
 export const register: RegisterCommand = (program: Command, setExit) => {
@@ -38,9 +39,9 @@ comment (reg) or an "error" field (json); each problem is also printed to stderr
     .action(async (o: { hive: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
       const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openAtomicFileWriter }] = await Promise.all([
         import('../../state/hive/hive-source.js'),
-        import('../../state/hive/dump.js'),
+        import('../../export/dump.js'),
         import('../../windows/registry-path.js'),
-        import('../io.js'),
+        import('../../io/output-file.js'),
       ]);
       const prefixText = o.prefix ?? defaultPrefix(o.hive);
       if (!prefixText) {
@@ -53,7 +54,7 @@ comment (reg) or an "error" field (json); each problem is also printed to stderr
         throw usageError(`--prefix: ${(err as Error).message}`);
       }
       const hive = openHiveFile(o.hive);
-      for (const n of hive.notices) process.stderr.write(`driftscan: warning: ${n}\n`);
+      for (const n of hive.notices) stderr.write(`driftscan: warning: ${n}\n`);
       const { key, segments } = findStartKey(hive, prefix, o.path);
       const base: RegistryPath = { root: prefix.root, segments: [...prefix.segments, ...segments] };
       const options = { format: o.format, security: o.security === true };
@@ -71,16 +72,11 @@ comment (reg) or an "error" field (json); each problem is also printed to stderr
           throw err;
         }
       } else {
-        // `export … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
-        let closed = false;
-        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EPIPE') throw err;
-          closed = true;
-        });
-        errors = exportHive(key, base, options, { write: (t) => void (closed || process.stdout.write(t)) });
+        // `export … | head` closes the pipe early: the console writer then drops the rest quietly.
+        errors = exportHive(key, base, options, { write: (t) => stdout.write(t) });
       }
-      for (const e of errors) process.stderr.write(`driftscan: ${e}\n`);
-      if (o.output) process.stderr.write(`driftscan: wrote ${o.output}\n`);
+      for (const e of errors) stderr.write(`driftscan: ${e}\n`);
+      if (o.output) stderr.write(`driftscan: wrote ${o.output}\n`);
       setExit(errors.length > 0 ? EXIT.INPUT : EXIT.OK);
     });
 };

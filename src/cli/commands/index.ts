@@ -2,7 +2,7 @@
  * The commands the CLI offers. Each module exports `register(program, setExit)`; add a command
  * by adding its module here.
  */
-import type { Command } from 'commander';
+import type { RegisterCommand } from '../command.js';
 import { register as check } from './check.js';
 import { register as validate } from './validate.js';
 import { register as collector } from './collector.js';
@@ -10,8 +10,5 @@ import { register as schema } from './schema.js';
 import { register as exportHive } from './export.js';
 import { register as compile } from './compile.js';
 import { register as packageCmd } from './package.js';
-
-/** Registers a sub-command; `setExit` raises the process exit code (the highest code wins). */
-export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
 export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd];

@@ -1,8 +1,9 @@
 /** `driftscan package inspect FILE.zip`: layout, metaconfig, resources and hash of a package, and what Azure would reject. */
 import type { Command } from 'commander';
-import { readInputFile } from '../../input-file.js';
+import { readInputFile } from '../../io/input-file.js';
 import { EXIT } from '../exit-codes.js';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../command.js';
+import { stdout, stderr } from '../../io/console.js';
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   const pkg = program.command('package').summary('work with Machine Configuration package zips');
@@ -15,7 +16,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       const { inspectPackage } = await import('../../compile/inspect.js');
       const zip = readInputFile(file, 'package');
       const r = inspectPackage(zip, file);
-      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      if (o.json) stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else {
         const out: string[] = [
           `package   ${file}`,
@@ -29,11 +30,11 @@ export const register: RegisterCommand = (program: Command, setExit) => {
           ...r.resources.map((x) => `  ${x.resourceId}  ${x.className}  ${x.module} ${x.moduleVersion}`),
           `modules: ${r.modules.map((m) => `${m.name} ${m.version ?? '?'}`).join(', ') || '(none)'}`,
         ];
-        process.stdout.write(`${out.join('\n')}\n`);
+        stdout.write(`${out.join('\n')}\n`);
       }
-      for (const f of r.findings) process.stderr.write(`driftscan: ${file}: ${f.level}: ${f.message}\n`);
+      for (const f of r.findings) stderr.write(`driftscan: ${file}: ${f.level}: ${f.message}\n`);
       const errors = r.findings.filter((f) => f.level === 'error').length;
-      if (!o.json) process.stdout.write(errors ? `${errors} problem${errors === 1 ? '' : 's'} Machine Configuration would reject\n` : 'ok: Machine Configuration would accept this layout\n');
+      if (!o.json) stdout.write(errors ? `${errors} problem${errors === 1 ? '' : 's'} Machine Configuration would reject\n` : 'ok: Machine Configuration would accept this layout\n');
       setExit(errors ? EXIT.INPUT : EXIT.OK);
     });
 };

@@ -1,6 +1,6 @@
 /** `driftscan schema`: print the JSON Schema of baseline files (for editors and other tools). */
 import type { Command } from 'commander';
-import type { RegisterCommand } from './index.js';
+import type { RegisterCommand } from '../command.js';
 
 /** The schema as written to `schema/baseline.schema.json`; loaded on use because it pulls in every rule kind. */
 export async function baselineSchemaText(): Promise<string> {
@@ -15,7 +15,7 @@ export const register: RegisterCommand = (program: Command) => {
     .description('Print the JSON Schema of driftscan baseline files. The repository ships it as schema/baseline.schema.json;\nreference it from YAML with: # yaml-language-server: $schema=<path>/baseline.schema.json')
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (o: { output?: string }) => {
-      const { emit } = await import('../io.js');
+      const { emit } = await import('../../io/output-file.js');
       emit(o.output, await baselineSchemaText());
     });
 };

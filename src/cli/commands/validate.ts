@@ -1,8 +1,9 @@
 /** `driftscan validate`: schema and semantic checks of baseline files, for editors and pre-commit hooks. */
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { baselinePaths, parseParams } from './check.js';
-import type { RegisterCommand } from './index.js';
+import { baselinePaths, paramOption, parseParams } from '../options.js';
+import type { RegisterCommand } from '../command.js';
+import { stdout } from '../../io/console.js';
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   program
@@ -14,13 +15,13 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         'Every problem is printed on one line as file:line:col: message.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
-    .option('--param <name=value>', 'check with a parameter override; repeatable', (v: string, p: string[] = []) => [...p, v])
+    .addOption(paramOption('check with a parameter override; repeatable'))
     .action(async (paths: string[], o: { param?: string[] }) => {
       const { loadBaselines } = await import('../../baseline/load.js');
       const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
       for (const b of baselines) {
         const waivers = b.waivers.length ? `, ${b.waivers.length} waiver${b.waivers.length === 1 ? '' : 's'}` : '';
-        process.stdout.write(`ok  ${b.file}: ${b.metadata.name} ${b.metadata.version}, ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}${waivers}\n`);
+        stdout.write(`ok  ${b.file}: ${b.metadata.name} ${b.metadata.version}, ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}${waivers}\n`);
       }
       setExit(EXIT.OK);
     });

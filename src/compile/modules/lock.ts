@@ -5,8 +5,7 @@
  * clone or in CI: `build/` is not committed, the lock file is. Machines cache packages by
  * version, so new content under an old version would never reach them.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { DriftscanError } from '../../diagnostics.js';
+import { DriftscanError } from '../../core/diagnostics.js';
 
 export interface LockedModule {
   /** Gallery package id (may differ in case from the module folder name). */
@@ -31,12 +30,11 @@ export function emptyLock(): LockFile {
   return { lockfileVersion: 1, modules: {}, packages: {} };
 }
 
-/** Reads a lock file; a missing file is an empty lock. Damaged files are input errors. */
-export function readLock(file: string): LockFile {
-  if (!existsSync(file)) return emptyLock();
+/** Parses a lock file's text (`file` names it in errors). Damaged files are input errors. */
+export function parseLock(text: string, file: string): LockFile {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (err) {
     throw new DriftscanError(`not valid JSON (${(err as Error).message}); delete it to re-resolve modules`, { location: { file } });
   }

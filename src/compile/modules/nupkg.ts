@@ -5,7 +5,7 @@
  * many bytes or bomb-like compression ratios are refused before anything is inflated.
  */
 import { unzipSync, type UnzipFileInfo } from 'fflate';
-import { DriftscanError } from '../../diagnostics.js';
+import { DriftscanError } from '../../core/diagnostics.js';
 import type { ModuleContent } from '../package.js';
 
 export interface UnpackLimits {

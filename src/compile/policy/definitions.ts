@@ -6,8 +6,8 @@
  * with the assigned parameter values, and DINE deploys the assignment when it is not.
  */
 import { basename } from 'node:path';
-import type { AssignmentType, Baseline, ParameterDef } from '../../baseline/model.js';
-import { DriftscanError } from '../../diagnostics.js';
+import type { AssignmentType, Baseline, ParameterDef } from '../../rules/model.js';
+import { DriftscanError } from '../../core/diagnostics.js';
 import { ASSIGNMENT_TYPE, existenceCondition, INCLUDE_ARC_PARAMETER, windowsMachinesCondition, type MachineTargets } from './conditions.js';
 import { assignmentDeployment } from './deployment-template.js';
 import { displayText, MAX_DESCRIPTION, MAX_DISPLAY_NAME } from './display-text.js';

@@ -5,7 +5,7 @@
  * parameters are evaluated by ARM at deploy time; every constant string goes through
  * `armLiteral`, so a value shaped like `[...]` stays a value.
  */
-import type { AssignmentType } from '../../baseline/model.js';
+import type { AssignmentType } from '../../rules/model.js';
 import { armLiteral, armStringLiteral } from './arm-expression.js';
 import { ARC_TYPE, VM_TYPE, VMSS_TYPE, VSPHERE_TYPE, type AssignmentParameter, type MachineTargets } from './conditions.js';
 import type { PolicyValue } from './model.js';

@@ -7,7 +7,7 @@
  * shared `IncludeArcMachines`.
  */
 import { basename } from 'node:path';
-import type { Baseline } from '../../baseline/model.js';
+import type { Baseline } from '../../rules/model.js';
 import { INCLUDE_ARC_PARAMETER } from './conditions.js';
 import type { PolicyDefinition, PolicyDefinitionReference, PolicyParameter, PolicySetDefinition } from './model.js';
 import { displayText, MAX_DESCRIPTION, MAX_DISPLAY_NAME } from './display-text.js';

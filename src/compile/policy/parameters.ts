@@ -7,8 +7,8 @@
  * keeps the portal's value check; an array parameter's `allowedValues` constrain its elements,
  * which a policy string parameter cannot express, so they are dropped.
  */
-import type { ParameterDef } from '../../baseline/model.js';
-import { DriftscanError } from '../../diagnostics.js';
+import type { ParameterDef } from '../../rules/model.js';
+import { DriftscanError } from '../../core/diagnostics.js';
 import { INCLUDE_ARC_PARAMETER, type AssignmentParameter } from './conditions.js';
 import type { PolicyParameter } from './model.js';
 

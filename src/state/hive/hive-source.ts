@@ -5,12 +5,12 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DriftscanError, usageError } from '../../diagnostics.js';
+import { DriftscanError, usageError } from '../../core/diagnostics.js';
 import { goesThroughCurrentControlSet, resolveCurrentControlSet, type RegistryPath } from '../../windows/registry-path.js';
 import type { KeyState, Lookup, StateSource } from '../source.js';
 import { Hive, hiveDirtiness, type HiveKey } from './hive.js';
 import { upcaseName } from './names.js';
-import { readInputFile } from '../../input-file.js';
+import { readInputFile } from '../../io/input-file.js';
 
 /** Hives Windows loads under HKLM from `System32\config` (HARDWARE is built at boot, not a file). */
 export const MACHINE_HIVES = ['SYSTEM', 'SOFTWARE', 'SAM', 'SECURITY'] as const;

@@ -8,7 +8,7 @@
  * `error`); damage to the base block or root key is a `HiveError` from `Hive.open`.
  */
 import { basename } from 'node:path';
-import { DriftscanError } from '../../diagnostics.js';
+import { DriftscanError } from '../../core/diagnostics.js';
 import { decodeValue, type RegistryValue } from '../../windows/value.js';
 import { parseSecurityDescriptor, type SecurityDescriptor } from '../../windows/security-descriptor.js';
 import { applyTransactionLogs } from './log.js';

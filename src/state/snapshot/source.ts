@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { DriftscanError } from '../diagnostics.js';
-import { locatePointer } from '../source-position.js';
+import { DriftscanError } from '../../core/diagnostics.js';
+import { locatePointer } from '../../core/source-position.js';
 import {
   formatRegistryPath,
   goesThroughCurrentControlSet,
@@ -14,13 +14,13 @@ import {
   registryPathKey,
   resolveCurrentControlSet,
   type RegistryPath,
-} from '../windows/registry-path.js';
-import { REG, type RegistryValue } from '../windows/value.js';
-import type { SecurityDescriptor } from '../windows/security-descriptor.js';
-import { parseSddl, SddlError } from '../windows/sddl.js';
-import type { KeyState, Lookup, ServiceRunState, StateSource } from './source.js';
-import { loadValidator } from '../validation/precompiled-validator.js';
-import type { ValidatorSpec } from '../validation/validator-spec.js';
+} from '../../windows/registry-path.js';
+import { REG, type RegistryValue } from '../../windows/value.js';
+import type { SecurityDescriptor } from '../../windows/security-descriptor.js';
+import { parseSddl, SddlError } from '../../windows/sddl.js';
+import type { KeyState, Lookup, ServiceRunState, StateSource } from '../source.js';
+import { loadValidator } from '../../validation/precompiled-validator.js';
+import type { ValidatorSpec } from '../../validation/validator-spec.js';
 
 export const SNAPSHOT_SCHEMA_ID = 'driftscan-snapshot/v1';
 
@@ -66,7 +66,7 @@ export interface SnapshotService {
 /** The snapshot JSON schema (schema/snapshot.schema.json), read from the package. */
 export function snapshotSchema(): object {
   // src/state/ (tsx) and dist/src/state/ (built) sit at different depths below the package root.
-  const url = ['../../schema/snapshot.schema.json', '../../../schema/snapshot.schema.json']
+  const url = ['../../../schema/snapshot.schema.json', '../../../../schema/snapshot.schema.json', '../schema/snapshot.schema.json']
     .map((p) => new URL(p, import.meta.url))
     .find((u) => existsSync(u));
   if (!url) throw new Error('driftscan installation is missing schema/snapshot.schema.json');

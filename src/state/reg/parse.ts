@@ -4,9 +4,9 @@
  * Accepts what regedit, `reg export`, Wine and hivexregedit produce; every problem becomes one
  * `DriftscanError` at `file:line:col`, never any other exception.
  */
-import { DriftscanError } from '../diagnostics.js';
-import { parseRegistryPath, type RegistryPath } from '../windows/registry-path.js';
-import { decodeValue, REG, type RegistryValue } from '../windows/value.js';
+import { DriftscanError } from '../../core/diagnostics.js';
+import { parseRegistryPath, type RegistryPath } from '../../windows/registry-path.js';
+import { decodeValue, REG, type RegistryValue } from '../../windows/value.js';
 
 /** How the file's bytes were decoded. */
 export type RegFileEncoding = 'utf-16le' | 'utf-8' | 'utf-8-bom' | 'windows-1252';

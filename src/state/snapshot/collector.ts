@@ -14,8 +14,8 @@
  * including the typographic ones PowerShell also accepts, doubled; control and non-ASCII
  * characters as `[char]` casts), so no path or value name can run code and the script is ASCII.
  */
-import { VERSION } from '../version.js';
-import { mergeReferences, type StateReferences } from './references.js';
+import { VERSION } from '../../core/version.js';
+import { mergeReferences, type StateReferences } from '../references.js';
 
 export interface CollectorOptions {
   /** Version recorded in the script and snapshot (default: this driftscan's). */

@@ -1,6 +1,6 @@
 /** Reading a file the user named (baseline, .reg, snapshot, hive, package, CA): one wording for every failure. */
 import { readFileSync } from 'node:fs';
-import { DriftscanError } from './diagnostics.js';
+import { DriftscanError } from '../core/diagnostics.js';
 
 /**
  * Reads `file` whole, or throws a `DriftscanError` located at the file that says why in words:

@@ -4,22 +4,22 @@
  * never built as one string; damage under a key is reported with that key and the dump goes on.
  */
 import { basename } from 'node:path';
-import { DriftscanError, usageError } from '../../diagnostics.js';
-import type { Hive, HiveKey } from './hive.js';
-import { walkHive, type WalkedKey } from './walk.js';
-import type { ExportFormat } from './export-format.js';
-import { formatRegFile } from '../reg-format.js';
-import { SNAPSHOT_SCHEMA_ID, type SnapshotKey, type SnapshotValue } from '../snapshot.js';
-import { formatSddl } from '../../windows/sddl.js';
-import type { SecurityDescriptor } from '../../windows/security-descriptor.js';
-import { REG, type RegistryValue } from '../../windows/value.js';
+import { DriftscanError, usageError } from '../core/diagnostics.js';
+import type { Hive, HiveKey } from '../state/hive/hive.js';
+import { walkHive, type WalkedKey } from '../state/hive/walk.js';
+import type { ExportFormat } from './formats.js';
+import { formatRegFile } from '../state/reg/write.js';
+import { SNAPSHOT_SCHEMA_ID, type SnapshotKey, type SnapshotValue } from '../state/snapshot/source.js';
+import { formatSddl } from '../windows/sddl.js';
+import type { SecurityDescriptor } from '../windows/security-descriptor.js';
+import { REG, type RegistryValue } from '../windows/value.js';
 import {
   formatRegistryPath,
   goesThroughCurrentControlSet,
   parseRegistryPath,
   resolveCurrentControlSet,
   type RegistryPath,
-} from '../../windows/registry-path.js';
+} from '../windows/registry-path.js';
 
 
 /** Machine hives mount under HKLM by their file name; NTUSER.DAT is a user's HKCU (§1.6: the root key's own name is junk). */

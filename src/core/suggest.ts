@@ -1,5 +1,5 @@
 /** "Did you mean …?" for misspelt keys, enum values, ids and parameter names. */
-import { editDistance } from '../windows/nearest-name.js';
+import { editDistance } from './edit-distance.js';
 
 /**
  * The candidate closest to `word` if it is plausibly a typo of it (distance ≤ a third of its

@@ -18,8 +18,8 @@ import {
   NO_CELL as NONE,
   VALUE_COMP_NAME,
   baseBlockChecksum,
-} from './format.js';
-import { upcaseName } from './names.js';
+} from '../../src/state/hive/format.js';
+import { upcaseName } from '../../src/state/hive/names.js';
 
 /** One key to write. `security` is a self-relative SECURITY_DESCRIPTOR; keys without one share their parent's. */
 export interface WriterKey {

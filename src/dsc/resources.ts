@@ -5,7 +5,6 @@
  * resource can check exactly what the rule says. A refused rule fails the compile; a resource that
  * checks something else would report wrong compliance for every machine.
  */
-import type { ParameterDef, Rule } from '../baseline/model.js';
 import type { RegistryPath } from '../windows/registry-path.js';
 
 /** A PowerShell module that ships DSC resources; `name` is its folder/psd1 name, `galleryId` its package id. */
@@ -66,17 +65,6 @@ export interface DscPlan {
    * reverse); says how, for the manifest and the compile output.
    */
   stricter?: string;
-}
-
-/** The `dsc` member of a rule kind (`src/rules/kind.ts`). */
-export interface DscMapping<Check> {
-  /**
-   * Translates a rule or throws `DscUnsupported`. `parameters` are the baseline's parameter
-   * definitions: a parameterised property must stay faithful for every value an assignment may pass.
-   */
-  plan(rule: Rule<Check>, parameters: readonly ParameterDef[]): DscPlan;
-  /** Why enforcing this check could cut off remote access (RDP, its certificates, logon rights), or undefined. */
-  remoteAccess(check: Check): string | undefined;
 }
 
 /** A rule DSC cannot express faithfully; the compiler adds file:line and the rule id. */
@@ -141,11 +129,4 @@ export function registryResource(p: RegistryPath, instanceName: string, properti
  */
 export function keyExistsResource(p: RegistryPath, instanceName: string): DscResource {
   return registryResource(p, instanceName, [['ValueName', ''], ['Ensure', 'Present']]);
-}
-
-/** The definition of parameter `name`; the loader has already checked that it exists. */
-export function parameterDef(parameters: readonly ParameterDef[], name: string): ParameterDef {
-  const def = parameters.find((d) => d.name === name);
-  if (!def) throw new Error(`parameter ${name} is not defined`);
-  return def;
 }

@@ -4,10 +4,10 @@
  * two-space indent, a blank line after every block. What `"…"` cannot carry exactly (CR, LF, NUL,
  * unpaired surrogates) is written as `hex(1):`, so parsing the output gives back the same values.
  */
-import { DriftscanError } from '../diagnostics.js';
-import { formatRegistryPath, type RegistryPath } from '../windows/registry-path.js';
-import { encodeValue, REG, typeCodeOf, type RegistryValue } from '../windows/value.js';
-import { decodeAnsi } from './reg-file.js';
+import { DriftscanError } from '../../core/diagnostics.js';
+import { formatRegistryPath, type RegistryPath } from '../../windows/registry-path.js';
+import { encodeValue, REG, typeCodeOf, type RegistryValue } from '../../windows/value.js';
+import { decodeAnsi } from './parse.js';
 
 /** A key to write; `deleted` writes `[-key]`, a `null` value writes `"name"=-`. */
 export interface RegKeyInput {

@@ -4,8 +4,8 @@
  * anything outside is `unknown`. Blocks are applied in file order, as a regedit import would:
  * later blocks for the same key merge, `"v"=-` removes a value, `[-key]` removes a subtree.
  */
-import type { KeyState, Lookup, ServiceRunState, StateSource } from './source.js';
-import type { RegFile } from './reg-file.js';
+import type { KeyState, Lookup, ServiceRunState, StateSource } from '../source.js';
+import type { RegFile } from './parse.js';
 import {
   formatRegistryPath,
   goesThroughCurrentControlSet,
@@ -13,9 +13,9 @@ import {
   resolveCurrentControlSet,
   samePath,
   type RegistryPath,
-} from '../windows/registry-path.js';
-import type { RegistryValue } from '../windows/value.js';
-import type { SecurityDescriptor } from '../windows/security-descriptor.js';
+} from '../../windows/registry-path.js';
+import type { RegistryValue } from '../../windows/value.js';
+import type { SecurityDescriptor } from '../../windows/security-descriptor.js';
 
 interface KeyData {
   path: RegistryPath;

@@ -17,7 +17,24 @@ export function redactSecrets(text: string): string {
   return text
     .replace(USERINFO, '$1REDACTED@')
     .replace(QUERY_PARAM, (m, sep: string, name: string) => (SECRET_PARAMS.has(safeDecode(name).toLowerCase()) ? `${sep}${name}=REDACTED` : m))
-    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 REDACTED');
+    .replace(JWT, 'REDACTED')
+    .replace(/\b(Bearer|bearer)(\s+)([A-Za-z0-9._~+/=-]{16,})/g, (m, scheme: string, space: string, token: string) => (looksLikeToken(token) ? `${scheme}${space}REDACTED` : m))
+    .replace(/\b(Basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])/g, (m, scheme: string, space: string, b64: string) => (isBasicCredential(b64) ? `${scheme}${space}REDACTED` : m));
+}
+
+/** A JSON Web Token: three base64url parts, the first two JSON objects (`eyJ` is `{"`). */
+const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+
+/** A bearer token is opaque: long, and not a plain word ("Bearer authentication"). */
+function looksLikeToken(token: string): boolean {
+  return /[0-9._~+/=-]/.test(token) || /[a-z]/.test(token) && /[A-Z]/.test(token.slice(1));
+}
+
+/** `Basic` credentials are base64 of `user:password`; "Basic Provider" is not. */
+function isBasicCredential(b64: string): boolean {
+  if (b64.length % 4 !== 0) return false;
+  const text = Buffer.from(b64, 'base64').toString('latin1');
+  return text.includes(':') && /^[\x20-\x7e]+$/.test(text);
 }
 
 function safeDecode(s: string): string {

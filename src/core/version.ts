@@ -1,9 +1,9 @@
 /** driftscan's version, read once from package.json so reports and `--version` agree. */
 import { existsSync, readFileSync } from 'node:fs';
 
-// src/version.ts (under tsx) and dist/src/version.js (built) sit at different depths.
+// src/core/version.ts (under tsx), dist/src/core/version.js (built) and a bundle in dist/ sit at different depths.
 function readVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
+  for (const rel of ['../package.json', '../../package.json', '../../../package.json']) {
     const url = new URL(rel, import.meta.url);
     if (!existsSync(url)) continue;
     const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string };

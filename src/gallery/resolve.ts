@@ -8,13 +8,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DriftscanError } from '../../diagnostics.js';
-import { writeFileAtomic } from '../../cli/io.js';
-import type { DscModule } from '../dsc.js';
-import type { ModuleContent } from '../package.js';
+import { DriftscanError } from '../core/diagnostics.js';
+import { writeFileAtomic } from '../io/output-file.js';
+import type { DscModule } from '../dsc/resources.js';
+import type { ModuleContent } from '../compile/package.js';
 import { feedPackage, httpGet, type FeedOptions } from './feed.js';
-import type { LockFile, LockedModule } from './lock.js';
-import { DEFAULT_LIMITS, manifestVersion, unpackNupkg } from './nupkg.js';
+import type { LockFile, LockedModule } from '../compile/modules/lock.js';
+import type { ModuleProvider } from '../compile/compiler.js';
+import { DEFAULT_LIMITS, manifestVersion, unpackNupkg } from '../compile/modules/nupkg.js';
 
 export interface ResolveOptions {
   feed: FeedOptions;
@@ -31,6 +32,11 @@ export function defaultCacheDir(): string {
 
 export function sha512Base64(data: Uint8Array): string {
   return createHash('sha512').update(data).digest('base64');
+}
+
+/** The compiler's module provider backed by the gallery feed, the on-disk cache or `--modules-dir`. */
+export function galleryModules(options: ResolveOptions): ModuleProvider {
+  return (needed, lock) => resolveModules(needed, lock, options);
 }
 
 /** Resolves each module; returns contents and the lock entries to record. */

@@ -3,7 +3,7 @@
  * compiler and the report writers. Loading (`load.ts`) turns YAML into these types and
  * records where each thing came from, so every later message can point at a file and line.
  */
-import type { SourceLocation } from '../diagnostics.js';
+import type { SourceLocation } from '../core/diagnostics.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -92,4 +92,11 @@ export interface Baseline {
   parameters: ParameterDef[];
   rules: Rule[];
   waivers: Waiver[];
+}
+
+/** The definition of parameter `name`; the loader has already checked that it exists. */
+export function parameterDef(parameters: readonly ParameterDef[], name: string): ParameterDef {
+  const def = parameters.find((d) => d.name === name);
+  if (!def) throw new Error(`parameter ${name} is not defined`);
+  return def;
 }

@@ -6,7 +6,7 @@
  */
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { DriftscanError } from '../../diagnostics.js';
+import { DriftscanError } from '../core/diagnostics.js';
 
 /** The PowerShell Gallery's v2 feed. */
 export const DEFAULT_FEED = 'https://www.powershellgallery.com/api/v2/';

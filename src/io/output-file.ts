@@ -4,6 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { stdout } from './console.js';
 
 /** Writes `data` to `file` through a temp file in the same folder, then renames it into place. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -22,7 +23,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
 /** Writes to `--output FILE` atomically, or to stdout when no file is given. */
 export function emit(output: string | undefined, text: string): void {
   if (output) writeFileAtomic(output, text);
-  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  else stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 /** A file written in pieces that appears under its name only when `commit()` succeeds (temp file + rename). */
