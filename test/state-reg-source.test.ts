@@ -96,7 +96,7 @@ test('CurrentControlSet: literal blocks win; otherwise Select\\Current maps it; 
   const none = source('[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\W32Time]\r\n');
   const r = lookup(none, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time');
   assert.equal(r.status, 'unknown');
-  assert.match((r as { reason: string }).reason, /no CurrentControlSet keys and no HKLM\\SYSTEM\\Select value Current/);
+  assert.match((r as { reason: string }).reason, /no CurrentControlSet keys, and there is no HKLM\\SYSTEM\\Select value Current/);
 });
 
 test('real data: hivexregedit export of a whole ControlSet001\\Services subtree plus Select, read through CurrentControlSet', { skip: needShared('hives/SYSTEM.xz') || missingTools() }, () => {

@@ -159,7 +159,7 @@ test('the build ships precompiled validators and the CLI path never loads ajv', 
   const script = `
     import { createRequire } from 'node:module';
     const { loadBaselineText } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist', 'src', 'baseline', 'load.js')).href)});
-    const { loadSnapshot } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist', 'src', 'state', 'snapshot.js')).href)});
+    const { loadSnapshot } = await import(${JSON.stringify(pathToFileURL(join(repoRoot, 'dist', 'src', 'state', 'snapshot', 'source.js')).href)});
     let message = '';
     try { loadBaselineText('apiVersion: driftscan/v1\\nkind: Baseline\\nmetadata: {name: x}\\n', 'x.yaml'); } catch (e) { message = e.message; }
     loadSnapshot(new TextEncoder().encode('{"schema":"driftscan-snapshot/v1","keys":[]}'), 's.json');

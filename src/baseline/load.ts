@@ -18,6 +18,7 @@ import { formatRegistryPath, parseRegistryPath } from '../windows/registry-path.
 import { resolveIdentity, suggestIdentities } from '../windows/identity.js';
 import { isSid, parseSid } from '../windows/sid.js';
 import { closest } from '../core/suggest.js';
+import { HKLM_KEYS, MACHINE_HIVES } from '../windows/hives.js';
 import { waiverPattern } from '../rules/waiver.js';
 import { loadValidator } from '../validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../validation/validator-spec.js';
@@ -344,9 +345,9 @@ function contextFor(file: string, base: ReadonlyArray<string | number>, at: (p: 
       if (typeof text !== 'string') return ctx.fail('path must be a string such as HKLM\\SOFTWARE\\…', ...path);
       try {
         const p = parseRegistryPath(text);
-        if (p.root === 'HKLM' && p.segments.length > 0 && !['SOFTWARE', 'SYSTEM', 'SAM', 'SECURITY', 'HARDWARE', 'BCD00000000'].includes(p.segments[0]!.toUpperCase())) {
-          const hint = closest(p.segments[0]!, ['SOFTWARE', 'SYSTEM', 'SAM', 'SECURITY']);
-          return ctx.fail(`"${p.segments[0]}" is not a hive under HKLM (SOFTWARE, SYSTEM, SAM, SECURITY)${hint ? `; did you mean ${hint}?` : ''}`, ...path);
+        if (p.root === 'HKLM' && p.segments.length > 0 && !HKLM_KEYS.includes(p.segments[0]!.toUpperCase())) {
+          const hint = closest(p.segments[0]!, MACHINE_HIVES);
+          return ctx.fail(`"${p.segments[0]}" is not a hive under HKLM (${MACHINE_HIVES.join(', ')})${hint ? `; did you mean ${hint}?` : ''}`, ...path);
         }
         return { path: p, pathText: formatRegistryPath(p) };
       } catch (e) {

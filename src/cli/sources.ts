@@ -3,6 +3,7 @@
  * `--windows-dir`). File reading happens here, at the edge; parsers get bytes.
  */
 import { usageError } from '../core/diagnostics.js';
+import { MACHINE_HIVES } from '../windows/hives.js';
 import { readInputFile } from '../io/input-file.js';
 import { combineSources, type StateSource } from '../state/source.js';
 import { parseRegFile } from '../state/reg/parse.js';
@@ -21,7 +22,7 @@ export interface SourceOptions {
 /** Parses `NAME=FILE` for `--hive`. */
 export function parseHiveArg(arg: string): { name: string; file: string } {
   const eq = arg.indexOf('=');
-  if (eq <= 0 || eq === arg.length - 1) throw usageError(`--hive expects NAME=FILE (NAME: SYSTEM, SOFTWARE, SAM, SECURITY or a user name), got "${arg}"`);
+  if (eq <= 0 || eq === arg.length - 1) throw usageError(`--hive expects NAME=FILE (NAME: ${MACHINE_HIVES.join(', ')} or a user name), got "${arg}"`);
   return { name: arg.slice(0, eq), file: arg.slice(eq + 1) };
 }
 

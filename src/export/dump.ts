@@ -15,18 +15,19 @@ import type { SecurityDescriptor } from '../windows/security-descriptor.js';
 import { REG, type RegistryValue } from '../windows/value.js';
 import {
   formatRegistryPath,
-  goesThroughCurrentControlSet,
   parseRegistryPath,
-  resolveCurrentControlSet,
   type RegistryPath,
 } from '../windows/registry-path.js';
+import { machineHive } from '../windows/hives.js';
+import { SELECT_VALUE, controlSetNumber, goesThroughCurrentControlSet, resolveCurrentControlSet } from '../windows/control-set.js';
 
 
 /** Machine hives mount under HKLM by their file name; NTUSER.DAT is a user's HKCU (§1.6: the root key's own name is junk). */
 export function defaultPrefix(file: string): string | undefined {
   const name = basename(file);
-  const machine = /^(SYSTEM|SOFTWARE|SAM|SECURITY)(?![A-Za-z0-9])/i.exec(name);
-  if (machine) return `HKEY_LOCAL_MACHINE\\${machine[1]!.toUpperCase()}`;
+  // `SYSTEM`, `SYSTEM.sav`, `SOFTWARE_copy`: the hive name up to the first character that cannot continue it.
+  const machine = machineHive(/^[A-Za-z]+/.exec(name)?.[0] ?? '');
+  if (machine && !/^[A-Za-z0-9]/.test(name.slice(machine.length))) return `HKEY_LOCAL_MACHINE\\${machine}`;
   if (/^NTUSER\.DAT$/i.test(name)) return 'HKEY_CURRENT_USER';
   if (/^DEFAULT$/i.test(name)) return 'HKEY_USERS\\.DEFAULT';
   return undefined;
@@ -51,9 +52,9 @@ export function findStartKey(hive: Hive, prefix: RegistryPath, path: string | un
       throw usageError(`--path ${path} is not under this hive's root ${formatRegistryPath(prefix, 'long')} (set --prefix, or give a path below the root)`);
     }
     if (goesThroughCurrentControlSet(full)) {
-      const current = hive.lookup(['Select'])?.value('Current')?.decoded();
-      if (!current || current.type !== 'DWord') throw new DriftscanError(`cannot resolve CurrentControlSet: no Select\\Current DWORD in ${hive.file}`, { location: { file: hive.file } });
-      full = resolveCurrentControlSet(full, current.data);
+      const n = controlSetNumber(hive.lookup(['Select'])?.value(SELECT_VALUE)?.decoded());
+      if (!n.ok) throw new DriftscanError(`cannot resolve CurrentControlSet: ${n.problem}`, { location: { file: hive.file } });
+      full = resolveCurrentControlSet(full, n.current);
     }
     below = full.segments.slice(prefix.segments.length) as string[];
   } else {

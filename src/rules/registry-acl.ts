@@ -16,7 +16,7 @@ import type { Identity, RuleKind, Verdict } from './kind.js';
 import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
 import type { Ace, SecurityDescriptor } from '../windows/security-descriptor.js';
-import { ACE_FLAG, ACE_TYPE } from '../windows/security-descriptor.js';
+import { ACE_FLAG, ACE_TYPE, aceAppliesToKey, aceInheritedBySubkeys, aceTypeName } from '../windows/security-descriptor.js';
 import { formatRights, mapGenericKeyRights, parseRights } from '../windows/access-mask.js';
 import { describeSid } from '../windows/identity.js';
 import type { Rule } from './model.js';
@@ -60,8 +60,8 @@ function effective(aces: readonly Ace[], sid: string, type: 'Allow' | 'Deny'): E
   for (const ace of aces) {
     if (ace.type !== code || ace.sid !== sid) continue;
     const mask = mapGenericKeyRights(ace.mask);
-    if (!(ace.flags & ACE_FLAG.INHERIT_ONLY)) e.thisKey = (e.thisKey | mask) >>> 0;
-    if (ace.flags & ACE_FLAG.CONTAINER_INHERIT) e.subkeys = (e.subkeys | mask) >>> 0;
+    if (aceAppliesToKey(ace)) e.thisKey = (e.thisKey | mask) >>> 0;
+    if (aceInheritedBySubkeys(ace)) e.subkeys = (e.subkeys | mask) >>> 0;
   }
   return e;
 }
@@ -87,11 +87,8 @@ function describeEntry(e: AccessEntry): string {
  * inherit-only ACEs (for subkeys) are only counted, to keep messages readable.
  */
 function describeAces(aces: readonly Ace[]): string {
-  const own = aces.filter((a) => !(a.flags & ACE_FLAG.INHERIT_ONLY));
-  const parts = own.map((a) => {
-    const type = a.type === ACE_TYPE.ACCESS_ALLOWED ? 'Allow' : a.type === ACE_TYPE.ACCESS_DENIED ? 'Deny' : `type ${a.type}`;
-    return `${describeSid(a.sid)} ${type} ${formatRights(mapGenericKeyRights(a.mask))}`;
-  });
+  const own = aces.filter(aceAppliesToKey);
+  const parts = own.map((a) => `${describeSid(a.sid)} ${aceTypeName(a.type)} ${formatRights(mapGenericKeyRights(a.mask))}`);
   const inheritOnly = aces.length - own.length;
   const tail = inheritOnly ? ` (+${inheritOnly} inherit-only ACE${inheritOnly === 1 ? '' : 's'} for subkeys)` : '';
   if (aces.length === 0) return 'none (empty DACL: nobody has access)';

@@ -66,20 +66,3 @@ export function registryPathKey(p: RegistryPath): string {
 export function samePath(a: RegistryPath, b: RegistryPath): boolean {
   return registryPathKey(a) === registryPathKey(b);
 }
-
-/**
- * `HKLM\SYSTEM\CurrentControlSet\…` does not exist on disk: Windows creates the link at boot
- * from `SYSTEM\Select\Current`. Offline sources call this with that number to find the real key.
- * Returns `p` unchanged when it does not go through CurrentControlSet.
- */
-export function resolveCurrentControlSet(p: RegistryPath, current: number): RegistryPath {
-  if (!goesThroughCurrentControlSet(p)) return p;
-  const segments = [...p.segments];
-  segments[1] = `ControlSet${String(current).padStart(3, '0')}`;
-  return { root: p.root, segments };
-}
-
-/** True for `HKLM\SYSTEM\CurrentControlSet[\…]`. */
-export function goesThroughCurrentControlSet(p: RegistryPath): boolean {
-  return p.root === 'HKLM' && p.segments.length >= 2 && p.segments[0]!.toUpperCase() === 'SYSTEM' && p.segments[1]!.toUpperCase() === 'CURRENTCONTROLSET';
-}

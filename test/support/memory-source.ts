@@ -1,6 +1,7 @@
 /** An in-memory StateSource for evaluator tests: keys with values and optional SDDL. */
 import type { KeyState, Lookup, ServiceRunState, StateSource } from '../../src/state/source.js';
-import { parseRegistryPath, registryPathKey, resolveCurrentControlSet, type RegistryPath } from '../../src/windows/registry-path.js';
+import { parseRegistryPath, registryPathKey, type RegistryPath } from '../../src/windows/registry-path.js';
+import { resolveCurrentControlSet } from '../../src/windows/control-set.js';
 import type { RegistryValue } from '../../src/windows/value.js';
 import { parseSddl } from '../../src/windows/sddl.js';
 

@@ -6,14 +6,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DriftscanError, usageError } from '../../core/diagnostics.js';
-import { goesThroughCurrentControlSet, resolveCurrentControlSet, type RegistryPath } from '../../windows/registry-path.js';
+import type { RegistryPath } from '../../windows/registry-path.js';
+import { MACHINE_HIVES } from '../../windows/hives.js';
+import { SELECT_VALUE, controlSetNumber, goesThroughCurrentControlSet, resolveCurrentControlSet } from '../../windows/control-set.js';
 import type { KeyState, Lookup, StateSource } from '../source.js';
 import { Hive, hiveDirtiness, type HiveKey } from './hive.js';
 import { upcaseName } from './names.js';
 import { readInputFile } from '../../io/input-file.js';
 
-/** Hives Windows loads under HKLM from `System32\config` (HARDWARE is built at boot, not a file). */
-export const MACHINE_HIVES = ['SYSTEM', 'SOFTWARE', 'SAM', 'SECURITY'] as const;
 
 export interface HiveSpec {
   /** SYSTEM, SOFTWARE, SAM, SECURITY, or a user name for an NTUSER.DAT. */
@@ -65,11 +65,9 @@ export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string
   /** `Select\Current` picks the ControlSet00n that CurrentControlSet links to at boot (§1.13). */
   const currentControlSet = (system: Mounted): number | string => {
     if (controlSet !== undefined) return controlSet;
-    const v = system.hive.lookup(['Select'])?.value('Current')?.decoded();
-    if (!v || v.type !== 'DWord' || v.data === 0 || v.data > 999) {
-      return `the SYSTEM hive ${system.file} has no usable Select\\Current value, so CurrentControlSet cannot be resolved`;
-    }
-    controlSet = v.data;
+    const n = controlSetNumber(system.hive.lookup(['Select'])?.value(SELECT_VALUE)?.decoded());
+    if (!n.ok) return `the SYSTEM hive ${system.file} cannot resolve CurrentControlSet: ${n.problem}`;
+    controlSet = n.current;
     return controlSet;
   };
 

@@ -8,12 +8,11 @@ import type { KeyState, Lookup, ServiceRunState, StateSource } from '../source.j
 import type { RegFile } from './parse.js';
 import {
   formatRegistryPath,
-  goesThroughCurrentControlSet,
   registryPathKey,
-  resolveCurrentControlSet,
   samePath,
   type RegistryPath,
 } from '../../windows/registry-path.js';
+import { SELECT_KEY, SELECT_VALUE, controlSetNumber, goesThroughCurrentControlSet, resolveCurrentControlSet } from '../../windows/control-set.js';
 import type { RegistryValue } from '../../windows/value.js';
 import type { SecurityDescriptor } from '../../windows/security-descriptor.js';
 
@@ -81,13 +80,11 @@ export function regFileSource(reg: RegFile, name: string): StateSource {
     key(path) {
       if (!goesThroughCurrentControlSet(path) || hasCurrentControlSet) return lookup(path, path);
       // Offline data has no CurrentControlSet link; Windows derives it from SYSTEM\Select\Current.
-      const select = keys.get(registryPathKey({ root: 'HKLM', segments: ['SYSTEM', 'Select'] }))?.values.get('current')?.value;
-      if (select?.type === 'DWord') return lookup(resolveCurrentControlSet(path, select.data), path);
+      const n = controlSetNumber(keys.get(registryPathKey(SELECT_KEY))?.values.get(SELECT_VALUE.toLowerCase())?.value);
+      if (n.ok) return lookup(resolveCurrentControlSet(path, n.current), path);
       return {
         status: 'unknown',
-        reason:
-          `${name} does not contain ${formatRegistryPath(path)}: it has no CurrentControlSet keys and no ` +
-          `HKLM\\SYSTEM\\Select value Current (DWORD) to map CurrentControlSet to a ControlSet00n key`,
+        reason: `${name} does not contain ${formatRegistryPath(path)}: it has no CurrentControlSet keys, and ${n.problem} to map CurrentControlSet to a ControlSet00n key`,
       };
     },
     serviceState(): Lookup<ServiceRunState> {

@@ -9,12 +9,11 @@ import { DriftscanError } from '../../core/diagnostics.js';
 import { locatePointer } from '../../core/source-position.js';
 import {
   formatRegistryPath,
-  goesThroughCurrentControlSet,
   parseRegistryPath,
   registryPathKey,
-  resolveCurrentControlSet,
   type RegistryPath,
 } from '../../windows/registry-path.js';
+import { SELECT_KEY, SELECT_VALUE, controlSetNumber, goesThroughCurrentControlSet, resolveCurrentControlSet } from '../../windows/control-set.js';
 import { REG, type RegistryValue } from '../../windows/value.js';
 import type { SecurityDescriptor } from '../../windows/security-descriptor.js';
 import { parseSddl, SddlError } from '../../windows/sddl.js';
@@ -278,9 +277,9 @@ export function snapshotSource(doc: SnapshotDocument, file: string): StateSource
       if (direct) return direct;
       if (goesThroughCurrentControlSet(path)) {
         // Hand-made or hive-derived snapshots may list ControlSet00n keys; map via Select\Current.
-        const select = keys.get(registryPathKey({ root: 'HKLM', segments: ['SYSTEM', 'Select'] }))?.values.get('current')?.value;
-        if (select?.type === 'DWord') {
-          const resolved = find(resolveCurrentControlSet(path, select.data));
+        const n = controlSetNumber(keys.get(registryPathKey(SELECT_KEY))?.values.get(SELECT_VALUE.toLowerCase())?.value);
+        if (n.ok) {
+          const resolved = find(resolveCurrentControlSet(path, n.current));
           if (resolved) return resolved;
         }
       }
