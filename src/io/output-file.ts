@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync,
-  realpathSync, renameSync, rmSync, statSync, writeSync, type Stats,
+  realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DriftscanError } from '../core/diagnostics.js';
@@ -223,7 +223,8 @@ export function writeOutputs(outputs: ReadonlyArray<{ target: OutputTarget; data
     }
     for (const w of open) w.commit();
   } catch (err) {
-    for (const w of open) w.abort();
+    // Newest first, so a folder an earlier output created is empty again when that output removes it.
+    for (const w of open.reverse()) w.abort();
     throw err;
   }
 }
@@ -237,7 +238,8 @@ export function emit(output: string | OutputTarget | undefined, text: string, wh
 /** Temp file in the target's folder (so rename is atomic), renamed over the target at `commit`. */
 function replacingWriter(target: Extract<OutputTarget, { kind: 'replace' }>, what: string): OutputWriter {
   const dir = dirname(target.file);
-  guard(target, what, () => mkdirSync(dir, { recursive: true }), dir);
+  // The first folder this created, if any: an aborted write removes what it created, too.
+  const created = guard(target, what, () => mkdirSync(dir, { recursive: true }), dir);
   // Random and created exclusively: a link planted at a guessable name in a shared folder is not followed.
   const tmp = join(dir, `.${basename(target.file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = guard(target, what, () => openSync(tmp, 'wx', 0o666));
@@ -247,10 +249,14 @@ function replacingWriter(target: Extract<OutputTarget, { kind: 'replace' }>, wha
     if (open) closeSync(fd);
     open = false;
   };
-  const fail = (err: unknown): never => {
+  const discard = () => {
     close();
     rmSync(tmp, { force: true });
     done = true;
+    if (created !== undefined) removeEmptyFolders(dir, created);
+  };
+  const fail = (err: unknown): never => {
+    discard();
     throw err;
   };
   try {
@@ -286,12 +292,22 @@ function replacingWriter(target: Extract<OutputTarget, { kind: 'replace' }>, wha
       }
     },
     abort: () => {
-      if (done) return;
-      close();
-      rmSync(tmp, { force: true });
-      done = true;
+      if (!done) discard();
     },
   };
+}
+
+/** Removes `dir` and its parents up to `top` while they are empty (what an aborted write created). */
+function removeEmptyFolders(dir: string, top: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // Not empty (another output's file is in it) or already gone: it stays, and so do its parents.
+      return;
+    }
+    if (d === top || dirname(d) === d) return;
+  }
 }
 
 /** Writes through an open descriptor; closes it at the end only when `owned` (not one we inherited). */
