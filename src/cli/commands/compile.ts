@@ -43,7 +43,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         'is an error (machines cache by version) unless --bump raises the patch version in the baseline file.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
-    .option('--out <dir>', 'output folder; each file in it is replaced atomically (an input file there is refused)', 'build')
+    .option('--out <dir>', 'output folder, written all or nothing (temp files, then renames); an output over an input file is refused', 'build')
     .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip)')
     .option('--assignment-type <type>', `override every baseline's assignment type (${ASSIGNMENT_TYPES.join(', ')})`)
     .option('--modules-dir <dir>', 'take DSC modules from DIR/<Module>/<version>/ or DIR/<Module>/ (air-gapped builds)')
