@@ -6,8 +6,9 @@
  * - a regular file, or nothing yet: replaced atomically (a temp file beside it, then rename), so a
  *   failed run never leaves a half-written file. A symbolic link is followed: its target is
  *   replaced and the link stays. An existing file keeps its permission bits (and, as root, its owner).
- * - a device (`/dev/null`), a FIFO, a socket: written through, never renamed over. Nothing can be
- *   rolled back there; a FIFO blocks until a reader opens it (ordinary Unix semantics).
+ * - a device (`/dev/null`) or a FIFO: opened and written through, never renamed over. Nothing
+ *   can be rolled back there; a FIFO blocks until a reader opens it (ordinary Unix semantics). A
+ *   socket cannot be opened as a file: that is reported like any other write error.
  * - `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: our own descriptor N, written
  *   through. Descriptors 1 and 2 go through the redacting console (`console.ts`), exactly like
  *   output without `-o`.
@@ -31,7 +32,7 @@ import { stderr, stdout, type ConsoleWriter } from './console.js';
 export type OutputTarget =
   /** A regular file (or none yet) at `file`, replaced atomically; `existing` is its current state. */
   | { kind: 'replace'; path: string; file: string; existing: Stats | undefined }
-  /** A device, FIFO or socket at `file`, opened and written through. */
+  /** A device or FIFO at `file` (or a socket, which fails to open), opened and written through. */
   | { kind: 'through'; path: string; file: string; existing: Stats }
   /** One of this process's open descriptors (`/dev/stdout`, `/dev/fd/3`), written through. */
   | { kind: 'descriptor'; path: string; file: string; fd: number };
