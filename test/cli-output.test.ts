@@ -124,7 +124,7 @@ test('-o on a FIFO writes through to its reader; the FIFO stays a FIFO', { skip:
   // `timeout` ends the reader if the writer never comes, so a regression fails instead of hanging.
   const captured = join(d, 'captured');
   const sink = openSync(captured, 'w');
-  const reader = spawn('timeout', ['20', 'cat', fifo], { stdio: ['ignore', sink, 'inherit'] });
+  const reader = spawn('timeout', ['60', 'cat', fifo], { stdio: ['ignore', sink, 'inherit'] });
   const done = new Promise<number | null>((resolve) => reader.on('exit', (code) => resolve(code)));
   const r = runCli(['schema', '-o', fifo]);
   const code = await done;
