@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DriftscanError } from '../core/diagnostics.js';
-import { writeFileAtomic } from '../io/output-file.js';
+import { writeOutput } from '../io/output-file.js';
 import type { DscModule } from '../dsc/resources.js';
 import type { ModuleContent } from '../compile/package.js';
 import { feedPackage, httpGet, type FeedOptions } from './feed.js';
@@ -85,7 +85,7 @@ async function fromFeedOrCache(m: DscModule, pinned: LockedModule | undefined, o
   }
   const content = unpackNupkg(data, info.downloadUrl, { name: m.name, version });
   try {
-    writeFileAtomic(cacheFile, data);
+    writeOutput(cacheFile, data, 'module cache file');
   } catch {
     // A read-only or full cache only costs a download next time; the verified bytes are still good.
   }

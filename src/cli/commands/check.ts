@@ -22,7 +22,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM, SECURITY or <user>=NTUSER.DAT; repeatable', collect)
     .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
-    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout: a regular file is replaced atomically ' +
+      '(through a symbolic link, the target); a device, FIFO or /dev/stdout is written through; an input file is refused')
     .addOption(paramOption())
     .addOption(new Option('--fail-on-severity <severity>', 'only failures of this severity or higher make the run exit 1 (all are still reported)').choices(['low', 'medium', 'high', 'critical']).default('low'))
     .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
@@ -39,18 +40,23 @@ With --fail-on-severity high, only high and critical failures make the run exit 
 A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
     .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; failOnSeverity: Severity }) => {
       // Loaded on use so `--help`, `--version` and other commands start without them.
-      const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit }, { openSources }] = await Promise.all([
+      const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit, prepareOutput }, { openSources }, { baselineInputs, sourceInputs }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../evaluate/evaluator.js'),
         import('../../report/index.js'),
         import('../../io/output-file.js'),
         import('../sources.js'),
+        import('../inputs.js'),
       ]);
-      const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
+      const params = parseParams(o.param);
+      const files = baselinePaths(paths);
+      // Before anything is read: an output that is one of the inputs would destroy it.
+      const output = o.output === undefined ? undefined : prepareOutput(o.output, [...baselineInputs(files), ...sourceInputs(o)], { what: 'report' });
+      const baselines = loadBaselines(files, { parameters: params });
       const source = openSources(o);
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
-      emit(o.output, renderReport(report, o.format, { color, cwd: process.cwd() }));
+      emit(output, renderReport(report, o.format, { color, cwd: process.cwd() }), 'report');
       if (o.output) stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
       setExit(checkExitCode(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true }));
     });

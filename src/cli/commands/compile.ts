@@ -43,7 +43,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         'is an error (machines cache by version) unless --bump raises the patch version in the baseline file.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
-    .option('--out <dir>', 'output folder', 'build')
+    .option('--out <dir>', 'output folder, written all or nothing (temp files, then renames); an output over an input file is refused', 'build')
     .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip)')
     .option('--assignment-type <type>', `override every baseline's assignment type (${ASSIGNMENT_TYPES.join(', ')})`)
     .option('--modules-dir <dir>', 'take DSC modules from DIR/<Module>/<version>/ or DIR/<Module>/ (air-gapped builds)')
@@ -68,7 +68,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
       }
       // Loaded on use: the compiler, zip writer and module resolver are the heaviest part of the CLI.
-      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir, galleryModules }, { policyFiles }, { writeFileAtomic }] = await Promise.all([
+      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir, galleryModules }, { policyFiles }, { prepareOutput, prepareOutputFolder, writeOutputs }, { baselineInputs }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../compile/compiler.js'),
         import('../../gallery/feed.js'),
@@ -76,12 +76,18 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         import('../../gallery/resolve.js'),
         import('../../compile/policy-files.js'),
         import('../../io/output-file.js'),
+        import('../inputs.js'),
       ]);
       const inputs = baselinePaths(paths);
       const files = expandBaselinePaths(inputs);
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
       const lockFile = o.lock ?? join(statSync(inputs[0]!).isDirectory() ? inputs[0]! : dirname(files[0]!), 'modules.lock.json');
       const caFile = o.feedCa ?? process.env.DRIFTSCAN_FEED_CA;
+      // The files read that nothing may be written over (the lock and bumped baselines are rewritten on purpose).
+      const readOnly = [...baselineInputs(files), ...(caFile ? [{ file: caFile, what: 'feed CA file' }] : [])];
+      // Before anything is read: `--out` on a file, or `--lock` on a baseline, fail now rather than mid-build.
+      const lockTarget = o.check ? undefined : prepareOutput(lockFile, readOnly, { what: 'lock file', option: '--lock' });
+      if (!o.check) prepareOutputFolder(o.out, 'output folder');
       const ca = caFile ? readInputFile(caFile, 'feed CA file').toString('utf8') : undefined;
       const baselines = loadBaselines(inputs);
       const result = await compileBaselines(baselines, readLock(lockFile), {
@@ -97,6 +103,11 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         baselineText: (file) => readInputFile(file, 'baseline').toString('utf8'),
         policies: (packages) => policyFiles(packages, definitionScope ? { definitionScope } : {}),
       });
+      // Every target is resolved and checked before the first write, so a folder in the way, a path
+      // through a file or an output over an input stops the run before build/ is half updated.
+      const lockAndOthers = [...readOnly, { file: lockFile, what: 'lock file' }];
+      const targets = o.check ? [] : result.outputs.map((f) => ({ f, target: prepareOutput(outputPath(o.out, f), lockAndOthers, { what: 'build output', option: 'build output' }) }));
+      const edits = [...result.baselineEdits].map(([file, text]) => ({ file, text, target: prepareOutput(file, [], { what: 'baseline' }) }));
       for (const w of result.warnings) stderr.write(`driftscan: ${w}\n`);
       if (!o.contentUriBase) stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
       if (o.check) {
@@ -111,11 +122,15 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         }
         return;
       }
-      // Packages and policies first, the manifest (what CI and deploy scripts read) last, then the sources.
-      for (const f of result.outputs) writeFileAtomic(outputPath(o.out, f), f.data);
-      if (!existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== result.lockText) writeFileAtomic(lockFile, result.lockText);
-      for (const [file, text] of result.baselineEdits) {
-        writeFileAtomic(file, text);
+      // All or nothing: every file goes to a temp file first, then they are renamed in this order:
+      // packages and policies, the manifest (what CI and deploy scripts read), then the sources.
+      const lockChanged = !existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== result.lockText;
+      writeOutputs([
+        ...targets.map(({ f, target }) => ({ target, data: f.data, what: 'build output' })),
+        ...(lockChanged ? [{ target: lockTarget!, data: result.lockText, what: 'lock file' }] : []),
+        ...edits.map(({ text, target }) => ({ target, data: text, what: 'baseline' })),
+      ]);
+      for (const { file } of edits) {
         const p = result.packages.find((x) => x.baseline.file === file)!;
         stdout.write(`bumped ${file}: version ${p.configuration.version}\n`);
       }
