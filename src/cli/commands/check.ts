@@ -1,7 +1,7 @@
 /** `driftscan check`: evaluate baselines against machine state and gate a build. */
 import { Option, type Command } from 'commander';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/formats.js';
-import { checkExitCode } from '../exit-codes.js';
+import { checkOutcome } from '../exit-codes.js';
 import type { Severity } from '../../rules/model.js';
 import type { RegisterCommand } from '../command.js';
 import { baselinePaths, collect, paramOption, parseParams } from '../options.js';
@@ -26,6 +26,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .addOption(paramOption())
     .addOption(new Option('--fail-on-severity <severity>', 'only failures of this severity or higher make the run exit 1 (all are still reported)').choices(['low', 'medium', 'high', 'critical']).default('low'))
     .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
+    .option('--allow-all-skipped', 'exit 0 (not 2) when every rule is skipped, i.e. the state given answers none of them')
     .option('--no-color', 'plain table output even on a terminal')
     .addHelpText('after', `
 Examples:
@@ -35,9 +36,11 @@ Examples:
 
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
+A run in which every rule is skipped checked nothing: it exits 2 with one line saying why, unless
+--allow-all-skipped.
 With --fail-on-severity high, only high and critical failures make the run exit 1.
 A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
-    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; failOnSeverity: Severity }) => {
+    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; allowAllSkipped?: boolean; failOnSeverity: Severity }) => {
       // Loaded on use so `--help`, `--version` and other commands start without them.
       const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit }, { openSources }] = await Promise.all([
         import('../../baseline/load.js'),
@@ -52,7 +55,9 @@ A rule that could not be evaluated because the state is damaged is "error" and m
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(o.output, renderReport(report, o.format, { color, cwd: process.cwd() }));
       if (o.output) stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
-      setExit(checkExitCode(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true }));
+      const outcome = checkOutcome(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true, allowAllSkipped: o.allowAllSkipped === true });
+      if (outcome.problem) stderr.write(`driftscan: ${outcome.problem}\n`);
+      setExit(outcome.exit);
     });
 };
 
