@@ -32,6 +32,42 @@ function oneLine(stderr: string): string {
   return lines[0]!;
 }
 
+/** examples/drifted.reg (UTF-16LE with BOM) cut after the first occurrence of `marker`. */
+function cutDriftedReg(marker: string, name: string): string {
+  const bytes = readFileSync('examples/drifted.reg');
+  const text = bytes.subarray(2).toString('utf16le');
+  const end = text.indexOf(marker);
+  assert.ok(end > 0, marker);
+  const file = join(dir, name);
+  writeFileSync(file, bytes.subarray(0, 2 + 2 * (end + marker.length)));
+  return file;
+}
+
+test('a .reg cut off mid-line is a located error, not a shorter export', () => {
+  // Cut inside the first key block: before the fix the one rule it answers passed and the others were skipped (exit 0).
+  const dword = cutDriftedReg('"TSUserEnabled"=dword:000', 'cut-dword.reg');
+  let r = runCli(['check', POLICY, '--reg', dword]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(oneLine(r.stderr), new RegExp(`^driftscan: ${dword.replace(/[\\.]/g, '\\$&')}:11:26: file ends inside the value "TSUserEnabled" without a line break: the file looks truncated`));
+  // Cut in the middle of a wrapped hex(2) value: the shorter data would otherwise be read as the value.
+  const hex = cutDriftedReg('  74,00,25,00,5c,00,53,00,79', 'cut-hex.reg');
+  r = runCli(['check', POLICY, '--reg', hex]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.match(oneLine(r.stderr), /cut-hex\.reg:29:29: file ends inside the value "ImagePath" started at line 28 without a line break/);
+  // The intact file still gives its verdicts.
+  assert.equal(runCli(['check', POLICY, '--reg', 'examples/drifted.reg']).status, 1);
+});
+
+test('a .reg with only its header is an input error: it holds no registry state', () => {
+  const file = join(dir, 'header-only.reg');
+  writeFileSync(file, 'Windows Registry Editor Version 5.00\r\n\r\n');
+  const r = runCli(['check', POLICY, '--reg', file]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(oneLine(r.stderr), /header-only\.reg:3:1: no \[key\] block after the header/);
+});
+
 test('a run in which every rule is skipped exits 2 and says why in one line; --allow-all-skipped accepts it', () => {
   // A well-formed export of a key no rule reads: every rule is skipped.
   const file = join(dir, 'unrelated.reg');
