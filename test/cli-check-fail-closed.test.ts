@@ -32,6 +32,80 @@ function oneLine(stderr: string): string {
   return lines[0]!;
 }
 
+test('--hive SYTEM=<SYSTEM hive> (a typo) is a usage error naming the known hives, not a user hive', { skip: needShared('hives/SYSTEM.xz') }, () => {
+  const hive = sharedHiveFile('SYSTEM.xz');
+  const r = runCli(['check', POLICY, '--hive', `SYTEM=${hive}`]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  const line = oneLine(r.stderr);
+  assert.match(line, /SYTEM/);
+  assert.match(line, /did you mean SYSTEM\?/);
+  assert.match(line, /SYSTEM, SOFTWARE, SAM, SECURITY/);
+});
+
+test('--hive SYSTEM=<a SAM hive> is an error saying what the file is', { skip: needShared('hives/SAM.xz') }, () => {
+  const sam = sharedHiveFile('SAM.xz');
+  const r = runCli(['check', POLICY, '--hive', `SYSTEM=${sam}`]);
+  assert.equal(r.status, 2, r.stdout + r.stderr);
+  assert.equal(r.stdout, '');
+  const line = oneLine(r.stderr);
+  assert.ok(line.startsWith(`driftscan: ${sam} @ byte 0x`), line);
+  assert.match(line, /is a SAM hive, not a SYSTEM hive/);
+});
+
+/**
+ * The file offset of the type field of `Select\Current`'s `vk` record, found by walking the regf
+ * structure directly (base block → root nk → subkey list → Select nk → value list → vk), so the
+ * test does not depend on the reader it tests.
+ */
+function selectCurrentTypeOffset(hive: Buffer): number {
+  const BASE = 4096;
+  const cell = (rel: number) => BASE + rel + 4;
+  const nkName = (p: number) => hive.toString('latin1', p + 76, p + 76 + hive.readUInt16LE(p + 72));
+  const subkeys = (nk: number): number[] => {
+    const out: number[] = [];
+    const walk = (rel: number) => {
+      const p = cell(rel);
+      const sig = hive.toString('latin1', p, p + 2);
+      const n = hive.readUInt16LE(p + 2);
+      if (sig === 'ri') for (let i = 0; i < n; i++) walk(hive.readUInt32LE(p + 4 + i * 4));
+      else if (sig === 'li') for (let i = 0; i < n; i++) out.push(hive.readUInt32LE(p + 4 + i * 4));
+      else for (let i = 0; i < n; i++) out.push(hive.readUInt32LE(p + 4 + i * 8));
+    };
+    walk(hive.readUInt32LE(nk + 28));
+    return out.map(cell);
+  };
+  const root = cell(hive.readUInt32LE(36));
+  const select = subkeys(root).find((nk) => nkName(nk) === 'Select');
+  assert.ok(select, 'the SYSTEM hive has a Select key');
+  const count = hive.readUInt32LE(select + 36);
+  const list = cell(hive.readUInt32LE(select + 40));
+  for (let i = 0; i < count; i++) {
+    const vk = cell(hive.readUInt32LE(list + i * 4));
+    if (hive.toString('latin1', vk + 20, vk + 20 + hive.readUInt16LE(vk + 2)) === 'Current') return vk + 12;
+  }
+  assert.fail('Select has no value Current');
+}
+
+test('a one-bit flip in the type of Select\\Current: every CurrentControlSet rule is an error, exit 2', { skip: needShared('hives/SYSTEM.xz') }, () => {
+  const bytes = Buffer.from(sharedHiveBytes('SYSTEM.xz'));
+  const at = selectCurrentTypeOffset(bytes);
+  assert.equal(bytes.readUInt32LE(at), 4, 'Select\\Current is a REG_DWORD in the intact hive');
+  bytes[at]! ^= 0x01; // REG_DWORD (4) → REG_DWORD_BIG_ENDIAN (5)
+  const file = join(dir, 'SYSTEM');
+  writeFileSync(file, bytes);
+  const r = runCli(['check', POLICY, '--hive', `SYSTEM=${file}`, '--format', 'json']);
+  assert.equal(r.status, 2, r.stderr);
+  const byId = results(r.stdout);
+  for (const id of CCS_RULES) {
+    assert.equal(byId[id]!.status, 'error', id);
+    assert.match(byId[id]!.message, /Select value Current is REG_DWORD_BIG_ENDIAN, not a REG_DWORD/, id);
+    assert.ok(byId[id]!.message.includes(`${file} @ byte 0x`), byId[id]!.message);
+  }
+  // The SOFTWARE rule is still only skipped: no SOFTWARE hive was given.
+  assert.equal(byId['rdp-cert-store-readable']!.status, 'skipped');
+});
+
 /** examples/drifted.reg (UTF-16LE with BOM) cut after the first occurrence of `marker`. */
 function cutDriftedReg(marker: string, name: string): string {
   const bytes = readFileSync('examples/drifted.reg');

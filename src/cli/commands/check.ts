@@ -19,7 +19,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
     .option('--reg <file>', 'a .reg export (REGEDIT4 or 5.00, UTF-16LE or UTF-8); repeatable', collect)
     .option('--snapshot <file>', 'a JSON snapshot written by the collector script (driftscan collector); repeatable', collect)
-    .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM, SECURITY or <user>=NTUSER.DAT; repeatable', collect)
+    .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM or SECURITY=FILE, or user:<name>=NTUSER.DAT; the file must be that hive; repeatable', collect)
     .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
@@ -33,6 +33,10 @@ Examples:
   driftscan check policies/rdp-access-denied.yaml --reg examples/drifted.reg
   driftscan check --windows-dir /mnt/image --format sarif --output reports/driftscan.sarif
   driftscan check policies/ --hive SYSTEM=SYSTEM --hive SOFTWARE=SOFTWARE --format junit -o reports/junit.xml
+  driftscan check policies/ --windows-dir /mnt/image --hive user:alice=/mnt/image/Users/alice/NTUSER.DAT
+
+Each --hive file must hold the hive it is given as (told from its root keys), and a NAME close to a machine
+hive's (SYTEM) is refused; user:<name> marks a user hive (a bare <name>= still works for an NTUSER.DAT).
 
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
