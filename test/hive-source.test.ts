@@ -224,13 +224,15 @@ test('hive names: near misses of machine hives are usage errors; user:NAME is ex
     assert.match(err.message, re);
     return true;
   });
-  for (const [typo, meant] of [['SYTEM', 'SYSTEM'], ['sytsem', 'SYSTEM'], ['SOFTWRE', 'SOFTWARE'], ['SECURTY', 'SECURITY'], ['SAMS', 'SAM'], ['adam', 'SAM']]) {
+  for (const [typo, meant] of [['SYTEM', 'SYSTEM'], ['sytsem', 'SYSTEM'], ['SYSTEM32', 'SYSTEM'], ['SOFTWRE', 'SOFTWARE'], ['SECURTY', 'SECURITY'], ['SAMS', 'SAM'], ['sa', 'SAM']]) {
     usage([{ name: typo!, file: user }], new RegExp(`^--hive ${typo}=.*: "${typo}" is not a hive name driftscan knows \\(SYSTEM, SOFTWARE, SAM, SECURITY, or user:NAME for a user's NTUSER\\.DAT\\); did you mean ${meant}\\? \\(for a user named ${typo}, write --hive user:${typo}=`));
   }
+  // Short user names two edits from SAM are not taken for typos.
+  for (const name of ['tom', 'adam', 'kim']) assert.equal(key(openHiveSource([{ name, file: user }]).key(p(`HKU\\${name}\\Software`))).path, `HKU\\${name}\\Software`);
   // The explicit spelling mounts a user whose name looks like a hive, and any user-shaped file.
-  const adam = openHiveSource([{ name: 'adam', file: user, user: true }]);
-  assert.equal(key(adam.key(p('HKU\\adam\\Software'))).path, 'HKU\\adam\\Software');
-  assert.equal(key(adam.key(p('HKCU\\Control Panel'))).path, 'HKU\\adam\\Control Panel');
+  const sams = openHiveSource([{ name: 'sams', file: user, user: true }]);
+  assert.equal(key(sams.key(p('HKU\\sams\\Software'))).path, 'HKU\\sams\\Software');
+  assert.equal(key(sams.key(p('HKCU\\Control Panel'))).path, 'HKU\\sams\\Control Panel');
   assert.equal(key(openHiveSource([{ name: 'alice_Classes', file: classes, user: true }]).key(p('HKU\\alice_Classes\\CLSID'))).path, 'HKU\\alice_Classes\\CLSID');
   // A bare user name (the old spelling) still works for an NTUSER.DAT-shaped file…
   assert.equal(key(openHiveSource([{ name: 'alice', file: user }]).key(p('HKCU\\Environment'))).path, 'HKU\\alice\\Environment');

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DriftscanError, usageError } from '../../core/diagnostics.js';
-import { closest } from '../../core/suggest.js';
+import { editDistance } from '../../core/edit-distance.js';
 import type { RegistryPath } from '../../windows/registry-path.js';
 import { MACHINE_HIVES, describeHiveKind, hiveKinds, hiveShape, machineHive, type HiveKind, type MachineHive } from '../../windows/hives.js';
 import { SELECT_VALUE, controlSetNumber, goesThroughCurrentControlSet, resolveCurrentControlSet } from '../../windows/control-set.js';
@@ -149,12 +149,17 @@ function resolveControlSet(system: Mounted): number | DriftscanError {
   return n.current;
 }
 
-/** A user name for `HKU\NAME`: a near miss of a machine hive name is a typo until said otherwise. */
+/**
+ * A user name for `HKU\NAME`: a near miss of a machine hive name is a typo until said otherwise.
+ * Near means one edit, or two (a swapped pair: SYSTME) for names of five letters or more; the wider
+ * "did you mean" distance would refuse short user names such as tom or kim (two from SAM). The file
+ * check behind this catches what a name cannot: a machine hive is never mounted as a user.
+ */
 function checkUserName(spec: HiveSpec): void {
   const { name } = spec;
   if (name === '' || name.includes('\\')) throw usageError(`--hive ${spec.user ? 'user:' : ''}${name}=${spec.file}: a user name must be non-empty and without "\\"`);
   if (spec.user) return;
-  const near = closest(name.toUpperCase(), MACHINE_HIVES);
+  const near = MACHINE_HIVES.find((h) => editDistance(name, h) <= (name.length >= 5 ? 2 : 1));
   if (near) {
     throw usageError(
       `--hive ${name}=${spec.file}: ${JSON.stringify(name)} is not a hive name driftscan knows (${HIVE_NAMES}); did you mean ${near}? ` +
