@@ -108,6 +108,30 @@ test('CurrentControlSet: listed as read live, else mapped through Select\\Curren
   assert.equal(lookup(s, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Other').status, 'unknown');
 });
 
+test('CurrentControlSet: a Select\\Current that is there but unusable is an error naming its JSON path; a missing one is unknown', () => {
+  const doc = (current: Record<string, unknown> | undefined) => ({
+    schema: 'driftscan-snapshot/v1',
+    keys: [
+      { path: 'HKLM\\SYSTEM\\ControlSet001\\Services\\W32Time', exists: true, values: [{ name: 'Start', kind: 'DWord', data: 3 }] },
+      { path: 'HKLM\\SYSTEM\\Select', exists: true, values: [{ name: 'Default', kind: 'DWord', data: 1 }, ...(current ? [current] : [])] },
+    ],
+  });
+  const ccs = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time';
+  for (const [current, problem] of [
+    [{ name: 'current', kind: 'String', data: '1' }, 'is REG_SZ, not a REG_DWORD'],
+    [{ name: 'Current', kind: 'QWord', data: '1' }, 'is REG_QWORD, not a REG_DWORD'],
+    [{ name: 'Current', kind: 'DWord', data: 0 }, 'is 0, which names no ControlSet00n key'],
+  ] as const) {
+    assert.throws(() => lookup(load(doc(current)), ccs), (err: unknown) => {
+      assert.ok(err instanceof DriftscanError, String(err));
+      assert.equal(err.message, `${FILE}: $.keys[1].values[1]: HKLM\\SYSTEM\\Select value Current ${problem}, so CurrentControlSet cannot be mapped to a ControlSet00n key`);
+      return true;
+    });
+  }
+  assert.equal(lookup(load(doc(undefined)), ccs).status, 'unknown');
+  assert.equal(present(lookup(load(doc({ name: 'Current', kind: 'DWord', data: 1 })), ccs)).path, 'HKLM\\SYSTEM\\ControlSet001\\Services\\W32Time');
+});
+
 test('encodings: UTF-8 BOM and UTF-16LE BOM (PowerShell 5.1 redirection) load; invalid UTF-8 does not', () => {
   const json = JSON.stringify(SAMPLE_SNAPSHOT);
   present(lookup(loadSnapshot(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]), FILE), 'HKLM\\SOFTWARE\\Sample'));

@@ -277,10 +277,15 @@ export function snapshotSource(doc: SnapshotDocument, file: string): StateSource
       if (direct) return direct;
       if (goesThroughCurrentControlSet(path)) {
         // Hand-made or hive-derived snapshots may list ControlSet00n keys; map via Select\Current.
-        const n = controlSetNumber(keys.get(registryPathKey(SELECT_KEY))?.values.get(SELECT_VALUE.toLowerCase())?.value);
+        const select = keys.get(registryPathKey(SELECT_KEY));
+        const n = controlSetNumber(select?.values.get(SELECT_VALUE.toLowerCase())?.value);
         if (n.ok) {
           const resolved = find(resolveCurrentControlSet(path, n.current));
           if (resolved) return resolved;
+        } else if (n.damaged && select) {
+          // A Select\Current that is there but unusable is damage (→ `error`), not missing data.
+          const j = (select.record.values ?? []).findLastIndex((v) => v.name.toLowerCase() === SELECT_VALUE.toLowerCase());
+          throw new DriftscanError(`$.keys[${select.index}].values[${j}]: ${n.problem}, so CurrentControlSet cannot be mapped to a ControlSet00n key`, { location: { file } });
         }
       }
       return { status: 'unknown', reason: `${file}: snapshot has no data for ${formatRegistryPath(path)}; ${regenerate}` };
