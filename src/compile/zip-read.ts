@@ -325,20 +325,32 @@ export function unsafeEntryName(name: string): string | undefined {
 
 // CRC-32 (IEEE 802.3, reflected 0xEDB88320) by table. fflate computes it internally but does not
 // export it, and zlib.crc32 exists only from Node 20.15/22.2 while driftscan supports Node >= 20.
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
+// Slicing-by-8 (eight derived tables, eight bytes per step) because every entry of a package of up
+// to 100 MB is checked: several times faster than the byte-at-a-time loop.
+const CRC_TABLES = (() => {
+  const t = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
+  }
   return t;
 })();
 
 function crc32Update(crc: number, data: Uint8Array): number {
-  let c = crc;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return c;
+  const t = CRC_TABLES;
+  let c = crc >>> 0;
+  let i = 0;
+  for (const end = data.length - 8; i <= end; i += 8) {
+    const lo = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+    c = t[7 * 256 + (lo & 0xff)]! ^ t[6 * 256 + ((lo >>> 8) & 0xff)]! ^ t[5 * 256 + ((lo >>> 16) & 0xff)]! ^ t[4 * 256 + (lo >>> 24)]! ^
+      t[3 * 256 + data[i + 4]!]! ^ t[2 * 256 + data[i + 5]!]! ^ t[256 + data[i + 6]!]! ^ t[data[i + 7]!]!;
+  }
+  for (; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return c >>> 0;
 }
 
 /** CRC-32 of `data` as zip stores it (unsigned). */
