@@ -159,8 +159,9 @@ test('zip bombs are refused before they are inflated, or within one slice when t
   started = process.hrtime.bigint();
   assert.match(refusal(() => inspectPackage(lying, 'lie.zip')).message, /entry "Modules\/M\/lie\.bin" inflates past the 1024 bytes its header declares \(zip bomb\?\); stopped/);
   const lyingMs = Number(process.hrtime.bigint() - started) / 1e6;
-  // Inflating 2.5 GB takes well over ten seconds on this hardware; stopping after one slice takes milliseconds.
-  assert.ok(honestMs < 2000 && lyingMs < 2000, `honest ${honestMs} ms, lying ${lyingMs} ms`);
+  // Inflating 2.5 GB takes well over ten seconds on this hardware; stopping after one slice takes
+  // milliseconds. The bound is loose because the build machine is shared.
+  assert.ok(honestMs < 5000 && lyingMs < 5000, `honest ${honestMs} ms, lying ${lyingMs} ms`);
   // Headers that claim fewer bytes than the data holds are damage too.
   const short = pkg({ ...deflated('Modules/M/x.ps1', 'abcdef'), size: 7 });
   assert.match(refusal(() => inspectPackage(short, 's.zip')).message, /inflates to 6 bytes, its header declares 7/);
