@@ -61,6 +61,8 @@ async function fromFeedOrCache(m: DscModule, pinned: LockedModule | undefined, o
   const version = pinned?.version ?? m.version;
   const galleryId = pinned?.galleryId ?? m.galleryId;
   const cacheFile = join(options.cacheDir, `${galleryId.toLowerCase()}.${version.toLowerCase()}.nupkg`);
+  // A cache file larger than any module may be is damaged or planted: refetch rather than read it into memory.
+  if (existsSync(cacheFile) && statSync(cacheFile).size > DEFAULT_LIMITS.maxArchiveBytes) rmSync(cacheFile, { force: true });
   if (existsSync(cacheFile)) {
     const data = readFileSync(cacheFile);
     const hash = sha512Base64(data);

@@ -44,7 +44,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
     .option('--out <dir>', 'output folder, written all or nothing (temp files, then renames); an output over an input file is refused', 'build')
-    .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip)')
+    .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip); ' +
+      'no query string: it is written into build/, so add a SAS token at publish/deploy time, not here')
     .option('--assignment-type <type>', `override every baseline's assignment type (${ASSIGNMENT_TYPES.join(', ')})`)
     .option('--modules-dir <dir>', 'take DSC modules from DIR/<Module>/<version>/ or DIR/<Module>/ (air-gapped builds)')
     .option('--feed <url>', 'NuGet v2 feed for DSC modules (default: $DRIFTSCAN_FEED or the PowerShell Gallery)')
@@ -62,13 +63,12 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       if (o.assignmentType && !ASSIGNMENT_TYPES.includes(o.assignmentType as AssignmentType)) {
         throw usageError(`--assignment-type must be one of ${ASSIGNMENT_TYPES.join(', ')}`);
       }
-      if (o.contentUriBase && !/^https:\/\/[^/]+/i.test(o.contentUriBase)) throw usageError('--content-uri-base must be an https:// URL');
       const definitionScope = o.policyScope?.replace(/\/+$/, '');
       if (definitionScope !== undefined && !POLICY_SCOPE.test(definitionScope)) {
         throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
       }
       // Loaded on use: the compiler, zip writer and module resolver are the heaviest part of the CLI.
-      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir, galleryModules }, { policyFiles }, { prepareOutput, prepareOutputFolder, writeOutputs }, { baselineInputs }] = await Promise.all([
+      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath, parseContentUriBase }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir, galleryModules }, { policyFiles }, { prepareOutput, prepareOutputFolder, writeOutputs }, { baselineInputs }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../compile/compiler.js'),
         import('../../gallery/feed.js'),
@@ -78,6 +78,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         import('../../io/output-file.js'),
         import('../inputs.js'),
       ]);
+      // Before any baseline is read: a SAS token in the base would end up in build/.
+      if (o.contentUriBase !== undefined) parseContentUriBase(o.contentUriBase);
       const inputs = baselinePaths(paths);
       const files = expandBaselinePaths(inputs);
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.

@@ -1,31 +1,18 @@
 /**
  * Unpacks a PowerShell Gallery package (a NuGet .nupkg zip) into the module's files, dropping
  * NuGet's own metadata (`[Content_Types].xml`, `_rels/`, `package/`, `*.nuspec`). Archives are
- * untrusted input: entry names that escape the module folder (zip-slip), too many entries, too
- * many bytes or bomb-like compression ratios are refused before anything is inflated.
+ * untrusted input: the shared reader (`../zip-read.ts`) refuses unsafe names, bombs, bad CRCs and
+ * too many entries or bytes; here names are checked once more after NuGet's %-decoding.
  */
-import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { DriftscanError } from '../../core/diagnostics.js';
+import { quoted } from '../../core/printable.js';
 import type { ModuleContent } from '../package.js';
+import { readZip, unsafeEntryName, ZIP_LIMITS, type ZipLimits } from '../zip-read.js';
 
-export interface UnpackLimits {
-  maxEntries: number;
-  maxTotalBytes: number;
-  /** Largest uncompressed/compressed ratio accepted for entries above 1 MiB. */
-  maxRatio: number;
-}
+export type UnpackLimits = ZipLimits;
 
 /** Machine Configuration's 100 MB package limit bounds any useful module. */
-export const DEFAULT_LIMITS: UnpackLimits = { maxEntries: 10_000, maxTotalBytes: 100 * 1024 * 1024, maxRatio: 200 };
-
-/** Why an archive entry name is unsafe to extract, or undefined. Checked on the raw and the decoded name. */
-export function unsafeEntryName(name: string): string | undefined {
-  if (name.includes('\\')) return 'contains a backslash';
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
-  if (name.includes('\0')) return 'contains a NUL character';
-  if (name.split('/').some((s) => s === '..')) return 'climbs out of the module folder (..)';
-  return undefined;
-}
+export const DEFAULT_LIMITS: UnpackLimits = { ...ZIP_LIMITS, totalLimitName: "Machine Configuration's 100 MB package limit" };
 
 function isNuGetMetadata(name: string): boolean {
   const lower = name.toLowerCase();
@@ -37,44 +24,22 @@ function isNuGetMetadata(name: string): boolean {
  * writes `%20` for spaces) and checked again after decoding.
  */
 export function unpackNupkg(data: Uint8Array, label: string, module: { name: string; version: string }, limits: UnpackLimits = DEFAULT_LIMITS): ModuleContent {
-  let entries = 0;
-  let total = 0;
-  const fail = (msg: string): never => { throw new DriftscanError(`${label}: ${msg}`); };
-  const filter = (f: UnzipFileInfo): boolean => {
-    entries++;
-    if (entries > limits.maxEntries) fail(`more than ${limits.maxEntries} entries; refusing to unpack`);
-    const bad = unsafeEntryName(f.name);
-    if (bad) fail(`entry ${JSON.stringify(f.name)} ${bad}; refusing to unpack (zip-slip)`);
-    if (f.name.endsWith('/') || isNuGetMetadata(f.name)) return false;
-    total += f.originalSize;
-    if (total > limits.maxTotalBytes) fail(`unpacks to more than ${limits.maxTotalBytes} bytes; refusing`);
-    if (f.originalSize > 1024 * 1024 && f.originalSize / Math.max(f.size, 1) > limits.maxRatio) {
-      fail(`entry ${JSON.stringify(f.name)} has a compression ratio above ${limits.maxRatio}:1 (zip bomb?); refusing`);
-    }
-    return true;
-  };
-  let raw: Record<string, Uint8Array>;
-  try {
-    raw = unzipSync(data, { filter });
-  } catch (err) {
-    if (err instanceof DriftscanError) throw err;
-    return fail(`not a readable package zip (${(err as Error).message})`);
-  }
+  const fail = (msg: string): never => { throw new DriftscanError(msg, { location: { file: label } }); };
+  const { files: raw } = readZip(data, label, { limits, keep: (e) => !isNuGetMetadata(e.name) });
   const files = new Map<string, Uint8Array>();
-  let actual = 0;
-  for (const [name, bytes] of Object.entries(raw)) {
+  const seen = new Map<string, string>();
+  for (const [name, bytes] of raw) {
     let decoded: string;
     try {
       decoded = decodeURIComponent(name);
     } catch {
-      return fail(`entry ${JSON.stringify(name)} has an invalid %-escape`);
+      return fail(`entry ${quoted(name)} has an invalid %-escape`);
     }
     const bad = unsafeEntryName(decoded);
-    if (bad) fail(`entry ${JSON.stringify(decoded)} ${bad}; refusing to unpack (zip-slip)`);
-    actual += bytes.length;
-    // Headers can lie about sizes; the inflated bytes are what counts.
-    if (actual > limits.maxTotalBytes) fail(`unpacks to more than ${limits.maxTotalBytes} bytes; refusing`);
-    if (files.has(decoded)) fail(`entry ${JSON.stringify(decoded)} appears twice`);
+    if (bad) fail(`entry ${quoted(name)} decodes to ${quoted(decoded)}, which ${bad}; refusing to unpack`);
+    const twin = seen.get(decoded.toUpperCase());
+    if (twin !== undefined) fail(`entries ${quoted(twin)} and ${quoted(name)} decode to the same file name on Windows`);
+    seen.set(decoded.toUpperCase(), name);
     files.set(decoded, bytes);
   }
   const manifestName = [...files.keys()].find((k) => k.toLowerCase() === `${module.name.toLowerCase()}.psd1`);
