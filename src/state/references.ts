@@ -23,33 +23,41 @@ export interface StateReferences {
  * Value lists union case-insensitively, and `'all'` absorbs any list.
  */
 export function mergeReferences(...refs: StateReferences[]): StateReferences {
-  const keys = new Map<string, KeyReference>();
+  // Each merged key keeps a set of its lower-cased value names beside the list, so adding a name
+  // is O(1): 20,000 rules on one key used to copy the growing list once per rule (issue #8).
+  const keys = new Map<string, { ref: KeyReference; names: Set<string> | undefined }>();
   const services = new Map<string, string>();
   for (const ref of refs) {
     for (const k of ref.keys) {
       const { id, path } = normalise(k.path);
-      const seen = keys.get(id);
+      let seen = keys.get(id);
       if (!seen) {
-        keys.set(id, { path, values: k.values === 'all' ? 'all' : unionNames([], k.values), acl: k.acl });
-        continue;
+        seen = { ref: { path, values: [], acl: false }, names: new Set() };
+        keys.set(id, seen);
       }
-      seen.acl ||= k.acl;
-      seen.values = seen.values === 'all' || k.values === 'all' ? 'all' : unionNames(seen.values, k.values);
+      seen.ref.acl ||= k.acl;
+      addNames(seen, k.values);
     }
     for (const s of ref.services) if (!services.has(s.toLowerCase())) services.set(s.toLowerCase(), s);
   }
-  return { keys: [...keys.values()], services: [...services.values()] };
+  return { keys: [...keys.values()].map((k) => k.ref), services: [...services.values()] };
 }
 
-function unionNames(a: readonly string[], b: readonly string[]): string[] {
-  const out = [...a];
-  const lower = new Set(a.map((n) => n.toLowerCase()));
-  for (const n of b) {
-    if (lower.has(n.toLowerCase())) continue;
-    lower.add(n.toLowerCase());
-    out.push(n);
+/** Adds `values` to a merged key's list in place (first spelling wins); `'all'` absorbs any list. */
+function addNames(into: { ref: KeyReference; names: Set<string> | undefined }, values: string[] | 'all'): void {
+  if (into.names === undefined) return;
+  if (values === 'all') {
+    into.ref.values = 'all';
+    into.names = undefined;
+    return;
   }
-  return out;
+  const list = into.ref.values as string[];
+  for (const n of values) {
+    const lower = n.toLowerCase();
+    if (into.names.has(lower)) continue;
+    into.names.add(lower);
+    list.push(n);
+  }
 }
 
 function normalise(text: string): { id: string; path: string } {

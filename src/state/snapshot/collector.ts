@@ -147,7 +147,8 @@ function ConvertTo-Hex($Bytes) {
 }
 
 # One value as raw data: strings unexpanded, DWORD unsigned, QWORD as a decimal string, bytes as hex.
-function Read-Value([Microsoft.Win32.RegistryKey]$Key, [string]$Name) {
+# $Key is untyped so the tests can run this script on Linux against a stand-in with RegistryKey's methods.
+function Read-Value($Key, [string]$Name) {
   $kind = $Key.GetValueKind($Name)
   $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
   $data = $null
@@ -173,12 +174,16 @@ foreach ($k in $Keys) {
     if ($null -ne $key) {
       $record.exists = $true
       $present = $key.GetValueNames()
-      $names = if ($null -eq $k.ValueNames) { $present } else { @($k.ValueNames | Where-Object { $present -contains $_ }) }
-      if ($null -ne $k.ValueNames) { $record.valuesRead = [string[]]@($k.ValueNames) }
       $values = New-Object System.Collections.Generic.List[object]
-      foreach ($n in $names) {
-        $actual = @($present | Where-Object { $_ -eq $n })[0]
-        $values.Add((Read-Value $key $actual))
+      if ($null -eq $k.ValueNames) {
+        foreach ($n in $present) { $values.Add((Read-Value $key $n)) }
+      } else {
+        $record.valuesRead = [string[]]@($k.ValueNames)
+        # One case-insensitive map of the names present (name -> name as stored): looking each wanted
+        # name up in the array instead costs present x wanted comparisons (issue #8).
+        $stored = New-Object 'System.Collections.Generic.Dictionary[string,string]' ([System.StringComparer]::OrdinalIgnoreCase)
+        foreach ($n in $present) { $stored[$n] = $n }
+        foreach ($n in $k.ValueNames) { if ($stored.ContainsKey($n)) { $values.Add((Read-Value $key $stored[$n])) } }
       }
       $record.values = $values.ToArray()
       if ($k.Acl) {
