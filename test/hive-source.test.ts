@@ -15,6 +15,7 @@ import { parseRegistryPath } from '../src/windows/registry-path.js';
 import type { KeyState, Lookup } from '../src/state/source.js';
 import { needShared, sharedData } from './support/paths.js';
 import { sharedHiveBytes } from './support/shared-hives.js';
+import { haveReglookup, runReglookup } from './support/reglookup.js';
 
 let dir: string;
 before(() => {
@@ -142,4 +143,24 @@ test('unreadable or broken files are one DriftscanError naming the file', { skip
   const source = openHiveSource([{ name: 'SOFTWARE', file: damaged }]);
   assert.equal(key(source.key(p('HKLM\\SOFTWARE'))).valueNames().length, 0);
   assert.throws(() => source.key(p('HKLM\\SOFTWARE\\Microsoft')), /SOFTWARE @ byte 0x1020: subkey list of the root key at offset 0xff0000 points outside the hive bins/);
+});
+
+test('SECURITY: subkeyNames lists every subkey reglookup sees, at every level of Policy\\Accounts', { skip: needShared('hives/SECURITY.xz') || (haveReglookup() ? false : 'reglookup is not installed') }, () => {
+  const file = unpack('SECURITY', join(dir, 'sec', 'SECURITY'));
+  const source = openHiveSource([{ name: 'SECURITY', file }]);
+  // reglookup prints one KEY row per key; group the rows under Policy\Accounts by parent.
+  const expected = new Map<string, string[]>();
+  for (const row of runReglookup(file, { path: 'Policy\\Accounts' })) {
+    if (row.type !== 'KEY') continue;
+    expected.set(row.keyPath.toUpperCase(), expected.get(row.keyPath.toUpperCase()) ?? []);
+    const parent = row.keyPath.split('\\').slice(0, -1).join('\\').toUpperCase();
+    if (row.keyPath.toUpperCase() !== 'POLICY\\ACCOUNTS') expected.get(parent)!.push(row.keyPath.split('\\').at(-1)!);
+  }
+  assert.ok(expected.size > 30, `only ${expected.size} keys`);
+  for (const [path, children] of expected) {
+    const listed = key(source.key(p(`HKLM\\SECURITY\\${path}`))).subkeyNames();
+    assert.equal(listed.status, 'present');
+    assert.deepEqual([...(listed as { value: string[] }).value].sort(), [...children].sort(), path);
+  }
+  assert.deepEqual(source.key(p('HKLM\\SECURITY\\Policy\\Accounts\\S-1-5-32-999')), { status: 'absent' });
 });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { generateCollector, psString } from '../src/state/snapshot/collector.js';
-import { mergeReferences, type StateReferences } from '../src/state/references.js';
+import { mergeReferences, type StateReferences, type SubtreeReference } from '../src/state/references.js';
 import { repoRoot } from './support/paths.js';
 import { needPwsh, pwshParseErrors, runCollector, type FakeRegistry } from './support/pwsh.js';
 import { parseSnapshot, snapshotSource } from '../src/state/snapshot/source.js';
@@ -58,27 +58,42 @@ function readTables(script: string): StateReferences {
   const keys: StateReferences['keys'] = [];
   let p = keysAt + '$Keys = @('.length;
   const expect = (s: string) => { assert.ok(script.startsWith(s, p), `expected ${JSON.stringify(s)} at ${JSON.stringify(script.slice(p, p + 40))}`); p += s.length; };
+  const readNames = (): string[] | 'all' => {
+    if (script.startsWith('$null', p)) { p += 5; return 'all'; }
+    expect('@(');
+    const names: string[] = [];
+    while (script[p] !== ')') {
+      const v = readPsString(script, p); names.push(v.value); p = v.end;
+      if (script.startsWith(', ', p)) p += 2;
+    }
+    p++;
+    return names;
+  };
   while (!script.startsWith(')', p)) {
     if (script.startsWith('\r\n', p)) { p += 2; continue; }
     expect('  @{ Path = ');
     const path = readPsString(script, p); p = path.end;
     expect('; ValueNames = ');
-    let values: string[] | 'all';
-    if (script.startsWith('$null', p)) { values = 'all'; p += 5; } else {
-      expect('@(');
-      values = [];
-      while (script[p] !== ')') {
-        const v = readPsString(script, p); values.push(v.value); p = v.end;
-        if (script.startsWith(', ', p)) p += 2;
-      }
-      p++;
-    }
+    const values = readNames();
     expect('; Acl = $');
     const acl = script.startsWith('true', p);
     p += acl ? 4 : 5;
+    let subtree: SubtreeReference | undefined;
+    if (script.startsWith('; Subtree = @{ Depth = ', p)) {
+      p += '; Subtree = @{ Depth = '.length;
+      const depth = /^\d+/.exec(script.slice(p))![0];
+      p += depth.length;
+      expect('; ValueNames = ');
+      const subValues = readNames();
+      expect('; Acl = $');
+      const subAcl = script.startsWith('true', p);
+      p += subAcl ? 4 : 5;
+      expect(' }');
+      subtree = { depth: Number(depth), values: subValues, acl: subAcl };
+    }
     expect(' }');
     if (script[p] === ',') p++;
-    keys.push({ path: path.value, values, acl });
+    keys.push(subtree ? { path: path.value, values, acl, subtree } : { path: path.value, values, acl });
   }
   const services: string[] = [];
   p = servicesAt + '$Services = @('.length;
@@ -103,12 +118,50 @@ test('mergeReferences dedupes keys case-insensitively, unions values, ORs acl, a
   });
 });
 
+test('mergeReferences: subtrees take the deepest depth and all values; keys a subtree reaches fold into it, until nothing changes', () => {
+  const sub = (depth: number, values: string[] | 'all', acl = false): SubtreeReference => ({ depth, values, acl });
+  // Same key twice: depth max, values union.
+  assert.deepEqual(mergeReferences(
+    { keys: [{ path: 'HKLM\\SECURITY\\Policy\\Accounts', values: [], acl: false, subtree: sub(2, ['']) }], services: [] },
+    { keys: [{ path: 'hklm\\security\\policy\\accounts', values: ['X'], acl: false, subtree: sub(1, ['A', '']) }], services: [] },
+  ).keys, [{ path: 'HKLM\\SECURITY\\Policy\\Accounts', values: ['X'], acl: false, subtree: sub(2, ['', 'A']) }]);
+
+  // A key the subtree reaches (2 levels down) folds in with its values and ACL; one 3 levels down stays,
+  // and so do keys above or beside the subtree.
+  assert.deepEqual(mergeReferences({
+    keys: [
+      { path: 'HKLM\\SOFTWARE\\A\\x\\y', values: ['V'], acl: true },
+      { path: 'HKLM\\SOFTWARE\\A', values: [], acl: false, subtree: sub(2, ['']) },
+      { path: 'HKLM\\SOFTWARE\\A\\x\\y\\z', values: ['W'], acl: false },
+      { path: 'HKLM\\SOFTWARE', values: ['S'], acl: false },
+      { path: 'HKLM\\SOFTWARE\\B\\x', values: ['B'], acl: false },
+    ],
+    services: [],
+  }).keys, [
+    { path: 'HKLM\\SOFTWARE\\A', values: [], acl: false, subtree: sub(2, ['', 'V'], true) },
+    { path: 'HKLM\\SOFTWARE\\A\\x\\y\\z', values: ['W'], acl: false },
+    { path: 'HKLM\\SOFTWARE', values: ['S'], acl: false },
+    { path: 'HKLM\\SOFTWARE\\B\\x', values: ['B'], acl: false },
+  ]);
+
+  // Folding deepens: B\q (depth 3) folds into B (depth 1) → depth 4, which now reaches B\x\y (and its subtree).
+  assert.deepEqual(mergeReferences({
+    keys: [
+      { path: 'HKLM\\SOFTWARE\\B', values: [], acl: false, subtree: sub(1, []) },
+      { path: 'HKLM\\SOFTWARE\\B\\x\\y', values: ['Y'], acl: false, subtree: sub(1, 'all') },
+      { path: 'HKLM\\SOFTWARE\\B\\q', values: [], acl: false, subtree: sub(3, ['Q']) },
+    ],
+    services: [],
+  }).keys, [{ path: 'HKLM\\SOFTWARE\\B', values: [], acl: false, subtree: sub(4, 'all') }]);
+});
+
 test('the script names every referenced key, value and service exactly once, and reads them back exactly', () => {
   const refs: StateReferences = {
     keys: [
       { path: 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService', values: ['Start', 'ObjectName', ''], acl: true },
       { path: 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services', values: 'all', acl: false },
       { path: 'HKEY_USERS\\.DEFAULT\\Control Panel', values: [], acl: false },
+      { path: 'HKLM\\SECURITY\\Policy\\Accounts', values: [], acl: false, subtree: { depth: 2, values: [''], acl: false } },
     ],
     services: ['TermService', 'W32Time'],
   };
@@ -127,6 +180,10 @@ test('the script names every referenced key, value and service exactly once, and
   assert.match(script, /\$CollectorVersion = '9\.8\.7'/);
   assert.match(script, /#   key HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService: values Start, ObjectName, \(default\); ACL \(SDDL\)/);
   assert.match(script, /#   service W32Time \(run state\)/);
+  assert.match(script, /#   key HKLM\\SECURITY\\Policy\\Accounts: existence; subkeys 2 levels down, each with values \(default\) and its subkey names\r\n/);
+  // Reading HKLM\SECURITY needs SYSTEM: the help block says so.
+  assert.match(script, /It reads HKLM\\SECURITY, which only SYSTEM can read: run it as SYSTEM/);
+  assert.doesNotMatch(generateCollector({ keys: [{ path: 'HKLM\\SOFTWARE\\X', values: [], acl: false }], services: [] }), /only SYSTEM/);
   for (const needle of ['[Microsoft.Win32.RegistryView]::Registry64', 'DoNotExpandEnvironmentNames', 'ConvertTo-Json -InputObject $snapshot -Depth 10',
     "GetSecurityDescriptorSddlForm($AclSections)", "'Access, Owner, Group'", 'Get-CimInstance -ClassName Win32_Service', '[string]$OutFile',
     "'driftscan-snapshot.json'", "$OutFile -eq '-'", 'UTF8Encoding $false', "schema       = 'driftscan-snapshot/v1'"]) {
@@ -138,8 +195,14 @@ test('the script names every referenced key, value and service exactly once, and
 test('no injection: quotes, $, backticks, typographic quotes and line breaks stay inside literals (property)', () => {
   const nasty = fc.string({ unit: fc.constantFrom(...["'", '"', '$', '`', '\n', '\r', '\u2018', '\u2019', '\u201a', '\u201b', '(', ')', '#', '<#', '#>', '@', ';', '\u2028', '\0', 'a', ' ', '\\', '\u00e9', '\ud83d\ude00', '\ud800']), minLength: 1, maxLength: 12 });
   fc.assert(
-    fc.property(fc.array(fc.record({ seg: nasty, values: fc.array(nasty, { maxLength: 3 }), acl: fc.boolean() }), { minLength: 1, maxLength: 4 }), fc.array(nasty, { maxLength: 3 }), (keys, services) => {
-      const refs: StateReferences = { keys: keys.map((k, i) => ({ path: `HKLM\\SOFTWARE\\K${i}${k.seg}`, values: k.values, acl: k.acl })), services };
+    fc.property(fc.array(fc.record({
+      seg: nasty, values: fc.array(nasty, { maxLength: 3 }), acl: fc.boolean(),
+      subtree: fc.option(fc.record({ depth: fc.integer({ min: 1, max: 3 }), values: fc.oneof(fc.constant('all' as const), fc.array(nasty, { maxLength: 3 })), acl: fc.boolean() }), { nil: undefined }),
+    }), { minLength: 1, maxLength: 4 }), fc.array(nasty, { maxLength: 3 }), (keys, services) => {
+      const refs: StateReferences = {
+        keys: keys.map((k, i) => ({ path: `HKLM\\SOFTWARE\\K${i}${k.seg}`, values: k.values, acl: k.acl, ...(k.subtree ? { subtree: k.subtree } : {}) })),
+        services,
+      };
       const script = generateCollector(refs);
       assert.deepEqual(readTables(script), mergeReferences(refs));
       // Windows PowerShell 5.1 reads BOM-less scripts as ANSI: the script must be pure ASCII.
@@ -266,4 +329,60 @@ test('the script runs under pwsh against a fake registry; driftscan reads its sn
   const denied = key('HKLM\\SECURITY\\Policy');
   assert.equal(denied.status, 'unknown');
   assert.match((denied as { reason: string }).reason, /could not read HKLM\\SECURITY\\Policy: .*Requested registry access is not allowed/);
+});
+
+test('subtrees under pwsh: every key to the depth asked, with subkey lists; errors stay local; SECURITY says to run as SYSTEM', { skip: needPwsh() }, () => {
+  const refs: StateReferences = {
+    keys: [
+      { path: 'HKLM\\SOFTWARE\\Tree', values: [], acl: false, subtree: { depth: 2, values: [''], acl: false } },
+      // Inside the subtree: folded into it, so its value is read at that level and the key is recorded once.
+      { path: 'HKLM\\SOFTWARE\\Tree\\a', values: ['Other'], acl: false },
+      { path: 'HKLM\\SECURITY\\Policy\\Accounts', values: [], acl: false, subtree: { depth: 2, values: [''], acl: false } },
+    ],
+    services: [],
+  };
+  const registry: FakeRegistry = {
+    'HKLM\\SOFTWARE\\Tree\\a': { values: [{ name: '', kind: 'Binary', data: '07040000' }, { name: 'other', kind: 'String', data: 'o' }, { name: 'unasked', kind: 'String', data: 'u' }] },
+    'HKLM\\SOFTWARE\\Tree\\a\\deep': { values: [{ name: '', kind: 'None', data: '0102' }] },
+    'HKLM\\SOFTWARE\\Tree\\a\\deep\\deeper': { values: [{ name: '', kind: 'String', data: 'too deep' }] },
+    'HKLM\\SOFTWARE\\Tree\\b': {},
+    'HKLM\\SOFTWARE\\Tree\\locked': { denied: 'Requested registry access is not allowed.' },
+    'HKLM\\SOFTWARE\\Tree\\locked\\inside': {},
+    'HKLM\\SECURITY': { denied: 'Requested registry access is not allowed.' },
+  };
+  const run = runCollector(generateCollector(refs), registry);
+  assert.equal(run.status, 0, run.stderr);
+  const doc = parseSnapshot(Buffer.from(run.stdout), 'fake.json');
+  assert.deepEqual(doc.keys.map((k) => k.path), [
+    'HKLM\\SOFTWARE\\Tree', 'HKLM\\SOFTWARE\\Tree\\a', 'HKLM\\SOFTWARE\\Tree\\a\\deep', 'HKLM\\SOFTWARE\\Tree\\b',
+    'HKLM\\SOFTWARE\\Tree\\locked', 'HKLM\\SECURITY\\Policy\\Accounts',
+  ], 'parents before children, each key once, nothing below the depth or below an unreadable key');
+  const s = snapshotSource(doc, 'fake.json');
+  const present = (p: string) => {
+    const k = s.key(parseRegistryPath(p));
+    assert.equal(k.status, 'present', `${p}: ${JSON.stringify(k)}`);
+    return (k as { value: import('../src/state/source.js').KeyState }).value;
+  };
+  assert.deepEqual(present('HKLM\\SOFTWARE\\Tree').subkeyNames(), { status: 'present', value: ['a', 'b', 'locked'] });
+  const a = present('hklm\\software\\tree\\A');
+  assert.deepEqual(a.value(''), { type: 'Binary', data: Buffer.from([7, 4, 0, 0]) });
+  assert.deepEqual(a.value('other'), { type: 'String', data: 'o' });
+  assert.throws(() => a.value('unasked'), /the collector did not read it/);
+  assert.deepEqual(a.subkeyNames(), { status: 'present', value: ['deep'] });
+  const deep = present('HKLM\\SOFTWARE\\Tree\\a\\deep');
+  assert.deepEqual(deep.value(''), { type: 'Other', typeCode: 0, data: Buffer.from([1, 2]) });
+  assert.deepEqual(deep.subkeyNames(), { status: 'present', value: ['deeper'] });
+  assert.deepEqual(present('HKLM\\SOFTWARE\\Tree\\b').subkeyNames(), { status: 'present', value: [] });
+  assert.equal(s.key(parseRegistryPath('HKLM\\SOFTWARE\\Tree\\a\\deep\\deeper')).status, 'unknown', 'listed but below the depth read');
+  assert.deepEqual(s.key(parseRegistryPath('HKLM\\SOFTWARE\\Tree\\c')), { status: 'absent' }, 'not in the subkey list');
+  assert.deepEqual(s.key(parseRegistryPath('HKLM\\SOFTWARE\\Tree\\c\\x')), { status: 'absent' });
+  assert.deepEqual(s.key(parseRegistryPath('HKLM\\SOFTWARE\\Tree\\b\\x')), { status: 'absent' });
+  const locked = s.key(parseRegistryPath('HKLM\\SOFTWARE\\Tree\\locked'));
+  assert.equal(locked.status, 'unknown');
+  assert.match((locked as { reason: string }).reason, /could not read HKLM\\SOFTWARE\\Tree\\locked: .*Requested registry access is not allowed/);
+  assert.equal(s.key(parseRegistryPath('HKLM\\SOFTWARE\\Tree\\locked\\inside')).status, 'unknown');
+  const security = s.key(parseRegistryPath('HKLM\\SECURITY\\Policy\\Accounts'));
+  assert.equal(security.status, 'unknown');
+  assert.match((security as { reason: string }).reason,
+    /could not read HKLM\\SECURITY\\Policy\\Accounts: .*not allowed\. \(only SYSTEM can read HKLM\\SECURITY: run the collector as SYSTEM/);
 });
