@@ -10,13 +10,20 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** `pwsh` on PATH, else the dotnet global tool location; undefined when neither runs. */
+let found: { path: string | undefined } | undefined;
+
+/** `pwsh` on PATH, else the dotnet global tool location; undefined when neither runs. Probed once per process (pwsh starts slowly). */
 export function findPwsh(): string | undefined {
+  if (found) return found.path;
+  found = { path: undefined };
   for (const candidate of ['pwsh', join(homedir(), '.dotnet', 'tools', 'pwsh')]) {
     if (candidate !== 'pwsh' && !existsSync(candidate)) continue;
-    if (!spawnSync(candidate, ['-v']).error) return candidate;
+    if (!spawnSync(candidate, ['-v']).error) {
+      found.path = candidate;
+      break;
+    }
   }
-  return undefined;
+  return found.path;
 }
 
 /** A skip reason for tests that need pwsh, or false. */
