@@ -18,6 +18,7 @@ import type { KeyState, Lookup } from '../src/state/source.js';
 import { needShared, repoRoot, sharedData } from './support/paths.js';
 import { writeHive, type WriterKey, type WriterValue } from './support/regf-writer.js';
 import { sharedHiveBytes } from './support/shared-hives.js';
+import { haveReglookup, runReglookup } from './support/reglookup.js';
 
 let dir: string;
 before(() => {
@@ -270,4 +271,24 @@ test('every real hive is told apart by its root keys (listed by hivexsh) and ope
       assert.throws(() => openHiveSource([{ name: other, file: name }]), new RegExp(`given as --hive ${other}, but this is ${kind === 'user' ? 'a user hive' : `a ${kind} hive`}`), `${name} as ${other}`);
     }
   }
+});
+
+test('SECURITY: subkeyNames lists every subkey reglookup sees, at every level of Policy\\Accounts', { skip: needShared('hives/SECURITY.xz') || (haveReglookup() ? false : 'reglookup is not installed') }, () => {
+  const file = unpack('SECURITY', join(dir, 'sec', 'SECURITY'));
+  const source = openHiveSource([{ name: 'SECURITY', file }]);
+  // reglookup prints one KEY row per key; group the rows under Policy\Accounts by parent.
+  const expected = new Map<string, string[]>();
+  for (const row of runReglookup(file, { path: 'Policy\\Accounts' })) {
+    if (row.type !== 'KEY') continue;
+    expected.set(row.keyPath.toUpperCase(), expected.get(row.keyPath.toUpperCase()) ?? []);
+    const parent = row.keyPath.split('\\').slice(0, -1).join('\\').toUpperCase();
+    if (row.keyPath.toUpperCase() !== 'POLICY\\ACCOUNTS') expected.get(parent)!.push(row.keyPath.split('\\').at(-1)!);
+  }
+  assert.ok(expected.size > 30, `only ${expected.size} keys`);
+  for (const [path, children] of expected) {
+    const listed = key(source.key(p(`HKLM\\SECURITY\\${path}`))).subkeyNames();
+    assert.equal(listed.status, 'present');
+    assert.deepEqual([...(listed as { value: string[] }).value].sort(), [...children].sort(), path);
+  }
+  assert.deepEqual(source.key(p('HKLM\\SECURITY\\Policy\\Accounts\\S-1-5-32-999')), { status: 'absent' });
 });

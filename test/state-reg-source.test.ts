@@ -44,6 +44,25 @@ test('coverage: present with a block, absent inside an exported subtree, unknown
   assert.equal(lookup(s, 'HKCU\\SOFTWARE\\Policies\\Microsoft').status, 'unknown');
 });
 
+test('subkeyNames: a present key lists the keys the file holds directly below it (deletions and re-creations applied)', () => {
+  const s = source([
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts]', '@=hex(0):', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-5-32-544\\ActSysAc]', '@=hex(0):07,04,00,00', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-5-32-555]', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-5-32-555\\ActSysAc]', '@=hex(0):00,04,00,00', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-1-0]', '',
+    '[-HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-1-0]', '',
+  ].join('\r\n'));
+  const accounts = present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts'));
+  // S-1-5-32-544 exists because importing its ActSysAc block creates it; S-1-1-0 was deleted.
+  assert.deepEqual(accounts.subkeyNames(), { status: 'present', value: ['S-1-5-32-544', 'S-1-5-32-555'] });
+  assert.deepEqual(present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\s-1-5-32-544')).subkeyNames(), { status: 'present', value: ['ActSysAc'] });
+  assert.deepEqual(present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\S-1-5-32-555\\ActSysAc')).subkeyNames(), { status: 'present', value: [] });
+  // Unusual type codes survive: REG_NONE default values as SECURITY stores them.
+  assert.deepEqual(present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\S-1-5-32-555\\ActSysAc')).value(''), { type: 'Other', typeCode: 0, data: new Uint8Array([0, 4, 0, 0]) });
+  assert.deepEqual(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\S-1-1-0'), { status: 'absent' });
+});
+
 test('import semantics: later blocks merge, "v"=- deletes a value, [-key] deletes a subtree, a later block re-creates it', () => {
   const s = source([
     '[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]', '"x"="1"', '"y"="2"', '',

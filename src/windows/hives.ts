@@ -8,6 +8,12 @@
 export const MACHINE_HIVES = ['SYSTEM', 'SOFTWARE', 'SAM', 'SECURITY'] as const;
 export type MachineHive = (typeof MACHINE_HIVES)[number];
 
+/**
+ * Machine hives whose keys only SYSTEM may read on a running machine (their DACLs give
+ * Administrators no read access): user rights and LSA secrets live in SECURITY, accounts in SAM.
+ */
+export const SYSTEM_ONLY_HIVES: readonly MachineHive[] = ['SECURITY', 'SAM'];
+
 /** Every key directly under HKLM on a running machine. */
 export const HKLM_KEYS: readonly string[] = [...MACHINE_HIVES, 'HARDWARE', 'BCD00000000'];
 

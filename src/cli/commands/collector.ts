@@ -8,8 +8,9 @@ export const register: RegisterCommand = (program: Command) => {
     .command('collector')
     .summary('generate a PowerShell collector script for the baselines')
     .description(
-      'Write a dependency-free PowerShell script that reads exactly the registry keys, values, key ACLs (SDDL) and\n' +
-        'services the baselines reference, and writes a JSON snapshot for `driftscan check --snapshot`.',
+      'Write a dependency-free PowerShell script that reads exactly the registry keys, values, key ACLs (SDDL),\n' +
+        'subtrees (with subkey names) and services the baselines reference, and writes a JSON snapshot for\n' +
+        '`driftscan check --snapshot`. Keys under HKLM\\SECURITY and HKLM\\SAM need the script to run as SYSTEM.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
     .option('-o, --output <file>', 'write the script to a file instead of stdout (replaced atomically; a device, FIFO ' +

@@ -203,6 +203,8 @@ function keyState(mount: Mounted, key: HiveKey): KeyState {
     path: key.path === '' ? mount.prefix : `${mount.prefix}\\${key.path}`,
     value: (name) => key.value(name)?.decoded(),
     valueNames: () => key.values().map((v) => v.name),
+    // A hive holds the whole tree; a damaged subkey list throws HiveError (the rule's verdict is `error`).
+    subkeyNames: () => ({ status: 'present', value: key.subkeyNames() }),
     security: () => {
       const sd = key.securityDescriptor();
       return sd ? { status: 'present', value: sd } : { status: 'unknown', reason: `key ${key.path || '(root)'} has no security record in ${mount.file}` };

@@ -3,6 +3,7 @@
  * a key inside an exported (or `[-deleted]`) subtree without a block of its own is known absent;
  * anything outside is `unknown`. Blocks are applied in file order, as a regedit import would:
  * later blocks for the same key merge, `"v"=-` removes a value, `[-key]` removes a subtree.
+ * So a present key's subkeys are exactly the keys the file holds directly below it.
  */
 import { DriftscanError } from '../../core/diagnostics.js';
 import type { KeyState, Lookup, ServiceRunState, StateSource } from '../source.js';
@@ -73,9 +74,27 @@ export function regFileSource(reg: RegFile, name: string): StateSource {
     }
   }
 
+  // Subkeys by parent, built on first use: every present key lies in a subtree the file speaks
+  // for, so the keys it holds directly below one are all of that key's subkeys.
+  let children: Map<string, string[]> | undefined;
+  const subkeysOf = (id: string): string[] => {
+    if (!children) {
+      children = new Map();
+      for (const k of keys.values()) {
+        if (k.path.segments.length === 0) continue;
+        const parent = registryPathKey({ root: k.path.root, segments: k.path.segments.slice(0, -1) });
+        let list = children.get(parent);
+        if (!list) children.set(parent, (list = []));
+        list.push(k.path.segments[k.path.segments.length - 1]!);
+      }
+    }
+    return children.get(id) ?? [];
+  };
+
   const lookup = (p: RegistryPath, asked: RegistryPath): Lookup<KeyState> => {
-    const data = keys.get(registryPathKey(p));
-    if (data) return { status: 'present', value: keyState(data) };
+    const id = registryPathKey(p);
+    const data = keys.get(id);
+    if (data) return { status: 'present', value: keyState(data, () => subkeysOf(id)) };
     if (isCovered(p)) return { status: 'absent' };
     const also = samePath(p, asked) ? '' : ` (${formatRegistryPath(asked)})`;
     return { status: 'unknown', reason: `${name} does not contain ${formatRegistryPath(p)}${also} or any of its parent keys` };
@@ -102,11 +121,12 @@ export function regFileSource(reg: RegFile, name: string): StateSource {
   };
 }
 
-function keyState(data: KeyData): KeyState {
+function keyState(data: KeyData, subkeys: () => string[]): KeyState {
   return {
     path: formatRegistryPath(data.path),
     value: (n) => data.values.get(n.toLowerCase())?.value,
     valueNames: () => [...data.values.values()].map((v) => v.name),
+    subkeyNames: () => ({ status: 'present', value: [...subkeys()] }),
     security: () => NO_ACL,
   };
 }

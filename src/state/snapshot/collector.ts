@@ -1,7 +1,8 @@
 /**
  * Generates the PowerShell collector: a dependency-free script (Windows PowerShell 5.1 and
- * PowerShell 7) that reads exactly the referenced keys, values, key ACLs and services and writes
- * a `driftscan-snapshot/v1` JSON file (docs/snapshot-format.md).
+ * PowerShell 7) that reads exactly the referenced keys, values, key ACLs, subtrees (with each
+ * key's subkey names) and services and writes a `driftscan-snapshot/v1` JSON file
+ * (docs/snapshot-format.md).
  *
  * Why it reads the way it does (windows-formats.md §5): `OpenBaseKey(…, Registry64)` so a 32-bit
  * host is not redirected to Wow6432Node; `GetValue(…, DoNotExpandEnvironmentNames)` because
@@ -15,7 +16,9 @@
  * characters as `[char]` casts), so no path or value name can run code and the script is ASCII.
  */
 import { VERSION } from '../../core/version.js';
-import { mergeReferences, type StateReferences } from '../references.js';
+import { mergeReferences, type KeyReference, type StateReferences } from '../references.js';
+import { parseRegistryPath } from '../../windows/registry-path.js';
+import { SYSTEM_ONLY_HIVES } from '../../windows/hives.js';
 
 export interface CollectorOptions {
   /** Version recorded in the script and snapshot (default: this driftscan's). */
@@ -37,9 +40,10 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
     '.DESCRIPTION',
     '  Run in 64-bit PowerShell as administrator (some keys deny even READ_CONTROL to others):',
     '    powershell -NoProfile -ExecutionPolicy Bypass -File collect.ps1 -OutFile snapshot.json',
+    ...systemOnlyNote(paths),
     '  Reads (listed below as line comments):',
     '#>',
-    ...paths.map((k) => `#   key ${commentText(k.path)}${describeReads(k.values, k.acl)}`),
+    ...paths.map((k) => `#   key ${commentText(k.path)}${describeReads(k)}`),
     ...services.map((s) => `#   service ${commentText(s)} (run state)`),
     ...(paths.length + services.length === 0 ? ['#   nothing (the baselines reference no keys or services)'] : []),
   ];
@@ -49,8 +53,10 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
     : [
         '$Keys = @(',
         ...paths.map((k, i) => {
-          const values = k.values === 'all' ? '$null' : `@(${k.values.map(psString).join(', ')})`;
-          return `  @{ Path = ${psString(k.path)}; ValueNames = ${values}; Acl = $${k.acl} }${i < paths.length - 1 ? ',' : ''}`;
+          const subtree = k.subtree
+            ? `; Subtree = @{ Depth = ${k.subtree.depth}; ValueNames = ${psNames(k.subtree.values)}; Acl = $${k.subtree.acl} }`
+            : '';
+          return `  @{ Path = ${psString(k.path)}; ValueNames = ${psNames(k.values)}; Acl = $${k.acl}${subtree} }${i < paths.length - 1 ? ',' : ''}`;
         }),
         ')',
       ];
@@ -75,10 +81,43 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
   return lines.join('\r\n') + '\r\n';
 }
 
-function describeReads(values: string[] | 'all', acl: boolean): string {
-  const parts = [values === 'all' ? 'all values' : values.length === 0 ? 'existence' : `values ${values.map((v) => (v === '' ? '(default)' : commentText(v))).join(', ')}`];
-  if (acl) parts.push('ACL (SDDL)');
+/** `$null` (every value) or `@('a', 'b')`. */
+function psNames(values: string[] | 'all'): string {
+  return values === 'all' ? '$null' : `@(${values.map(psString).join(', ')})`;
+}
+
+function describeValues(values: string[] | 'all'): string {
+  return values === 'all' ? 'all values' : values.length === 0 ? 'existence' : `values ${values.map((v) => (v === '' ? '(default)' : commentText(v))).join(', ')}`;
+}
+
+function describeReads(k: KeyReference): string {
+  const parts = [describeValues(k.values)];
+  if (k.acl) parts.push('ACL (SDDL)');
+  if (k.subtree) {
+    const levels = k.subtree.depth === 1 ? 'its subkeys' : `subkeys ${k.subtree.depth} levels down`;
+    const below = describeValues(k.subtree.values);
+    parts.push(`${levels}, each with ${below === 'existence' ? 'its subkey names' : `${below} and its subkey names`}${k.subtree.acl ? ' and ACL' : ''}`);
+  }
   return `: ${parts.join('; ')}`;
+}
+
+/** Keys under HKLM\SECURITY or HKLM\SAM need SYSTEM: an administrator's run records them as access denied. */
+function systemOnlyNote(keys: readonly KeyReference[]): string[] {
+  const hives = new Set<string>();
+  for (const k of keys) {
+    try {
+      const p = parseRegistryPath(k.path);
+      const hive = p.root === 'HKLM' ? p.segments[0]?.toUpperCase() : undefined;
+      if (hive && (SYSTEM_ONLY_HIVES as readonly string[]).includes(hive)) hives.add(`HKLM\\${hive}`);
+    } catch {
+      // Rules validate their paths; an unparsable one is not under a SYSTEM-only hive.
+    }
+  }
+  if (hives.size === 0) return [];
+  return [
+    `  It reads ${[...hives].join(' and ')}, which only SYSTEM can read: run it as SYSTEM (a scheduled task`,
+    '  running as SYSTEM, or psexec -s) or those keys are recorded as access denied and their rules are skipped.',
+  ];
 }
 
 /** PowerShell treats these as single quotes inside single-quoted strings too. */
@@ -147,7 +186,8 @@ function ConvertTo-Hex($Bytes) {
 }
 
 # One value as raw data: strings unexpanded, DWORD unsigned, QWORD as a decimal string, bytes as hex.
-function Read-Value([Microsoft.Win32.RegistryKey]$Key, [string]$Name) {
+# $Key is untyped so the tests can run this script on Linux against a stand-in with RegistryKey's methods.
+function Read-Value($Key, [string]$Name) {
   $kind = $Key.GetValueKind($Name)
   $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
   $data = $null
@@ -165,32 +205,70 @@ function Read-Value([Microsoft.Win32.RegistryKey]$Key, [string]$Name) {
   return [ordered]@{ name = $Name; kind = $kind.ToString(); data = $data }
 }
 
+# Reads an open key into $Record: the values named in $ValueNames ($null = every value), its ACL
+# when $Acl, and its subkey names when $ListSubkeys.
+function Read-KeyData($Record, $Key, $ValueNames, [bool]$Acl, [bool]$ListSubkeys) {
+  $present = $Key.GetValueNames()
+  $values = New-Object System.Collections.Generic.List[object]
+  if ($null -eq $ValueNames) {
+    foreach ($n in $present) { $values.Add((Read-Value $Key $n)) }
+  } else {
+    $Record.valuesRead = [string[]]@($ValueNames)
+    # One case-insensitive map of the names present (name -> name as stored): looking each wanted
+    # name up in the array instead costs present x wanted comparisons (issue #8).
+    $stored = New-Object 'System.Collections.Generic.Dictionary[string,string]' ([System.StringComparer]::OrdinalIgnoreCase)
+    foreach ($n in $present) { $stored[$n] = $n }
+    foreach ($n in $ValueNames) { if ($stored.ContainsKey($n)) { $values.Add((Read-Value $Key $stored[$n])) } }
+  }
+  $Record.values = $values.ToArray()
+  if ($ListSubkeys) { $Record.subkeys = [string[]]@($Key.GetSubKeyNames()) }
+  if ($Acl) {
+    try { $Record.sddl = $Key.GetAccessControl($AclSections).GetSecurityDescriptorSddlForm($AclSections) }
+    catch { $Record.sddlError = $_.Exception.Message }
+  }
+}
+
+# Records the subkeys listed in $Record (the record of the open key $Key), and theirs down to
+# $Subtree.Depth levels, parents before children. A subkey that cannot be read is recorded with
+# its error, and nothing below it is read.
+function Read-Subtree([string]$Path, $Key, $Record, $Subtree, [int]$Level) {
+  foreach ($name in $Record.subkeys) {
+    $child = [ordered]@{ path = "$Path\$name"; exists = $true }
+    $KeyRecords.Add($child)
+    $sub = $null
+    try {
+      $sub = $Key.OpenSubKey($name, $false)
+      if ($null -eq $sub) { $child.exists = $false } # deleted since it was listed
+      else {
+        Read-KeyData $child $sub $Subtree.ValueNames $Subtree.Acl $true
+        if ($Level -lt $Subtree.Depth) { Read-Subtree $child.path $sub $child $Subtree ($Level + 1) }
+      }
+    } catch {
+      $child.error = $_.Exception.Message
+    } finally {
+      if ($null -ne $sub) { $sub.Close() }
+    }
+  }
+}
+
 $KeyRecords = New-Object System.Collections.Generic.List[object]
 foreach ($k in $Keys) {
   $record = [ordered]@{ path = $k.Path; exists = $false }
+  $KeyRecords.Add($record)
+  $subtree = if ($k.ContainsKey('Subtree')) { $k.Subtree } else { $null }
+  $key = $null
   try {
     $key = Open-Key $k.Path
     if ($null -ne $key) {
       $record.exists = $true
-      $present = $key.GetValueNames()
-      $names = if ($null -eq $k.ValueNames) { $present } else { @($k.ValueNames | Where-Object { $present -contains $_ }) }
-      if ($null -ne $k.ValueNames) { $record.valuesRead = [string[]]@($k.ValueNames) }
-      $values = New-Object System.Collections.Generic.List[object]
-      foreach ($n in $names) {
-        $actual = @($present | Where-Object { $_ -eq $n })[0]
-        $values.Add((Read-Value $key $actual))
-      }
-      $record.values = $values.ToArray()
-      if ($k.Acl) {
-        try { $record.sddl = $key.GetAccessControl($AclSections).GetSecurityDescriptorSddlForm($AclSections) }
-        catch { $record.sddlError = $_.Exception.Message }
-      }
-      $key.Close()
+      Read-KeyData $record $key $k.ValueNames $k.Acl ($null -ne $subtree)
+      if ($null -ne $subtree) { Read-Subtree $k.Path $key $record $subtree 1 }
     }
   } catch {
     $record.error = $_.Exception.Message
+  } finally {
+    if ($null -ne $key) { $key.Close() }
   }
-  $KeyRecords.Add($record)
 }
 
 $ServiceRecords = New-Object System.Collections.Generic.List[object]
