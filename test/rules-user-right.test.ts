@@ -365,8 +365,11 @@ test('collector run as administrator: SECURITY is access denied, the rules are s
   assert.equal(run.status, 0, run.stderr);
   const snap = join(dir, 'admin.json');
   writeFileSync(snap, run.stdout);
+  // Every rule skipped: the gate fails closed (exit 2) and says why, unless the user accepts it.
   const r = runCli(['check', yaml, '--snapshot', snap, '--format', 'json']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /every rule was skipped .*run the collector as SYSTEM.*--allow-all-skipped/);
+  assert.equal(runCli(['check', yaml, '--snapshot', snap, '--allow-all-skipped']).status, 0);
   const [result] = (JSON.parse(r.stdout) as { results: RuleResult[] }).results;
   assert.equal(result!.status, 'skipped');
   assert.match(result!.message, /could not read HKLM\\SECURITY\\Policy\\Accounts: .*not allowed.*only SYSTEM can read HKLM\\SECURITY: run the collector as SYSTEM/);
