@@ -19,7 +19,7 @@ import { resolveIdentity, suggestIdentities } from '../windows/identity.js';
 import { isSid, parseSid } from '../windows/sid.js';
 import { closest } from '../core/suggest.js';
 import { HKLM_KEYS, MACHINE_HIVES } from '../windows/hives.js';
-import { waiverPattern } from '../rules/waiver.js';
+import { waiverMatches } from '../rules/waiver.js';
 import { loadValidator } from '../validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../validation/validator-spec.js';
 
@@ -313,8 +313,7 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
       err(`waiver for "${w.rule}" (owner ${w.owner}) expired on ${w.expires}; renew it with a new date or remove it`, [...where, 'expires']);
       return;
     }
-    const re = waiverPattern(w.rule);
-    if (!raw.spec.rules.some((r) => re.test(r.id))) {
+    if (!raw.spec.rules.some((r) => waiverMatches(w.rule, r.id))) {
       const hint = closest(w.rule, raw.spec.rules.map((r) => r.id));
       err(`waiver rule "${w.rule}" matches no rule in this baseline${hint ? `; did you mean "${hint}"?` : ''}`, [...where, 'rule']);
       return;
