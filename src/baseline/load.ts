@@ -1,17 +1,18 @@
 /**
- * Loads baseline files: YAML (with source positions) → schema validation (ajv) → semantic
- * checks (duplicate ids, paths, identities, regexes, parameters, waivers) → the rule model.
- * Every problem is reported as `file:line:col: what is wrong`, with a suggestion where one helps.
+ * Loads baseline files: text (UTF-8 or UTF-16) → YAML (yaml.ts, with source positions) → schema
+ * validation (ajv) → semantic checks (duplicate ids, paths, identities, regexes, parameters,
+ * waivers) → the rule model. Every problem is reported as `file:line:col: what is wrong`, with a
+ * suggestion where one helps.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { readInputFile } from '../io/input-file.js';
+import { readInputText } from '../io/input-text.js';
 import { extname, join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { nodeOffset, pointerToPath } from '../core/source-position.js';
+import { pointerToPath } from '../core/source-position.js';
 import type { ErrorObject } from 'ajv';
 import { DriftscanError, type SourceLocation } from '../core/diagnostics.js';
 import { baselineSchema } from './schema.js';
 import type { Baseline, ParameterDef, ParameterUse, Rule, Severity, Waiver, AssignmentSettings } from '../rules/model.js';
+import { parseYaml } from './yaml.js';
 import { RULE_KINDS, ruleKind } from '../rules/index.js';
 import type { Identity, ParseContext } from '../rules/kind.js';
 import { formatRegistryPath, parseRegistryPath } from '../windows/registry-path.js';
@@ -23,14 +24,31 @@ import { waiverMatches } from '../rules/waiver.js';
 import { loadValidator } from '../validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../validation/validator-spec.js';
 
-/** Several located problems found in one run; the message holds one line per problem. */
+/**
+ * Several located problems found in one run; the message holds one line per problem. Messages
+ * quote the user's text (keys, ids, values), which may hold newlines or terminal escapes: those are
+ * shown as `\n`, `\x1b`… so each problem stays one line and the log stays readable.
+ */
 export class BaselineErrors extends DriftscanError {
   readonly errors: DriftscanError[];
   constructor(errors: DriftscanError[]) {
-    super(errors.map((e) => e.message).join('\n'), errors[0]?.location ? { location: errors[0].location } : {});
-    this.message = errors.map((e) => e.message).join('\n');
-    this.errors = errors;
+    const lines = errors.map(oneLine);
+    super(lines.map((e) => e.message).join('\n'), lines[0]?.location ? { location: lines[0].location } : {});
+    this.message = lines.map((e) => e.message).join('\n');
+    this.errors = lines;
   }
+}
+
+// C0 and C1 controls, DEL and the Unicode line and paragraph separators.
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function oneLine(e: DriftscanError): DriftscanError {
+  const detail = e.detail.replace(LINE_BREAKING, (c) => {
+    const code = c.charCodeAt(0);
+    return c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+  if (detail === e.detail) return e;
+  return new DriftscanError(detail, { kind: e.kind, ...(e.location ? { location: e.location } : {}) });
 }
 
 export interface LoadOptions {
@@ -83,7 +101,7 @@ export function loadBaselines(paths: readonly string[], options: LoadOptions = {
   const names = new Map<string, string>();
   for (const file of files) {
     try {
-      const b = loadBaselineText(readText(file), file, options);
+      const b = loadBaselineText(readInputText(file, 'baseline'), file, options);
       const other = names.get(b.metadata.name);
       if (other) {
         errors.push(new DriftscanError(`baseline name "${b.metadata.name}" is already used by ${other}; names must be unique (they become package names)`, { location: { file, line: 1, col: 1 } }));
@@ -99,33 +117,28 @@ export function loadBaselines(paths: readonly string[], options: LoadOptions = {
   return baselines;
 }
 
-function readText(file: string): string {
-  return readInputFile(file, 'baseline').toString('utf8').replace(/^\uFEFF/, '');
-}
-
 /** Loads one baseline from YAML text; `file` is used in messages. */
 export function loadBaselineText(text: string, file: string, options: LoadOptions = {}): Baseline {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  const locate = (offset: number): SourceLocation => {
-    const p = lines.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
-  if (doc.errors.length) {
-    throw new BaselineErrors(doc.errors.map((e) => new DriftscanError(`YAML syntax error: ${firstLine(e.message)}`, { location: locate(e.pos[0]) })));
+  let data: unknown;
+  let at: (path: ReadonlyArray<string | number>, key?: boolean) => SourceLocation;
+  try {
+    ({ data, at } = parseYaml(text.replace(/^\uFEFF/, ''), file));
+  } catch (err) {
+    if (err instanceof DriftscanError) throw new BaselineErrors([err]);
+    throw err;
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new DriftscanError('a baseline must be a YAML mapping with apiVersion, kind, metadata and spec', { location: { file, line: 1, col: 1 } });
+    throw new BaselineErrors([new DriftscanError('a baseline must be a YAML mapping with apiVersion, kind, metadata and spec', { location: { file, line: 1, col: 1 } })]);
   }
-  const at = (path: ReadonlyArray<string | number>, key = false) => locate(nodeOffset(doc, path, key));
   const schemaErrors = validate(data);
   if (schemaErrors.length) throw new BaselineErrors(describeSchemaErrors(schemaErrors, at));
-  return build(data as RawBaseline, file, at, options);
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  try {
+    return build(data as RawBaseline, file, at, options);
+  } catch (err) {
+    // BaselineErrors keeps each message on one line; a single error thrown by build gets the same.
+    if (err instanceof DriftscanError && !(err instanceof BaselineErrors) && err.kind === 'input') throw new BaselineErrors([err]);
+    throw err;
+  }
 }
 
 /** Turns ajv errors into one plain-words error per place, most specific first. */
