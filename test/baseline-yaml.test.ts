@@ -118,16 +118,21 @@ test('a YAML syntax error is one line naming file:line:col, however many errors 
     ['docs', `${HEADER}${RULE}---\n${HEADER}${RULE}`, /:17:1: YAML syntax error: a baseline file holds one YAML document, and a second one starts here/],
     ['deep', (HEADER + RULE).replace('equals: 5', `equals: ${'['.repeat(3000)}${']'.repeat(3000)}`), /:16:\d+: YAML syntax error: collections are nested too deeply to parse$/],
   ];
+  for (const [name, text, pattern] of cases) {
+    const msgs = errorsOf(text);
+    assert.equal(msgs.length, 1, `${name}: ${msgs.join('\n')}`);
+    assert.match(msgs[0]!, new RegExp(`^b\\.yaml${pattern.source}`), name);
+  }
+  // Through the CLI: one folder of all the broken files gives exactly one stderr line per file.
   withDir((dir) => {
-    for (const [name, text, pattern] of cases) {
+    for (const [name, text] of cases) writeFileSync(join(dir, `${name}.yaml`), text);
+    const r = runCli(['validate', dir]);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, cases.length, r.stderr);
+    for (const [name, , pattern] of cases) {
       const file = join(dir, `${name}.yaml`);
-      writeFileSync(file, text);
-      const r = runCli(['validate', file]);
-      assert.equal(r.status, 2, `${name}: ${r.stderr}`);
-      const lines = r.stderr.trim().split('\n');
-      assert.equal(lines.length, 1, `${name}: ${r.stderr}`);
-      assert.ok(lines[0]!.startsWith(`driftscan: ${file}:`), `${name}: ${lines[0]}`);
-      assert.match(lines[0]!, pattern, name);
+      assert.ok(lines.some((l) => l.startsWith(`driftscan: ${file}:`) && pattern.test(l)), `${name}:\n${r.stderr}`);
     }
   });
 });
@@ -170,21 +175,42 @@ test('a baseline saved as UTF-16 (PowerShell 5.1 ">"), with a UTF-8 BOM or witho
   assert.match(ps.stdout, /ok {2}.*b\.yaml: rdp-hardening 1\.0\.0, 7 rules, 1 waiver/);
 });
 
+/** The messages of loading `bytes` as a baseline file (`loadBaselines` reads and decodes it), and the file's path. */
+function loadBytes(bytes: Uint8Array): { msgs: string[]; file: string } {
+  return withDir((dir) => {
+    const file = join(dir, 'b.yaml');
+    writeFileSync(file, bytes);
+    try {
+      loadBaselines([file]);
+    } catch (err) {
+      assert.ok(err instanceof BaselineErrors, `expected BaselineErrors, got ${(err as Error).stack}`);
+      return { msgs: err.errors.map((e) => e.message), file };
+    }
+    assert.fail('expected the file to be rejected');
+  });
+}
+
 test('UTF-32 and bytes that are not valid text name the encoding found and where', () => {
   const u32le = Buffer.alloc(SEED.length * 4);
   [...SEED].forEach((c, i) => u32le.writeUInt32LE(c.codePointAt(0)!, i * 4));
   const withBom = Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), u32le]);
   const a = validateBytes(withBom);
+  assert.equal(a.status, 2);
   assert.deepEqual(a.lines, [`driftscan: ${a.file} @ byte 0x0: baseline is UTF-32LE (byte-order mark), which driftscan does not read; save it as UTF-8 (or UTF-16 with a byte-order mark)`]);
-  const b = validateBytes(u32le);
-  assert.match(b.lines[0]!, /: baseline is UTF-32LE, which driftscan does not read/);
+  const b = loadBytes(u32le);
+  assert.deepEqual(b.msgs, [`${b.file} @ byte 0x0: baseline is UTF-32LE, which driftscan does not read; save it as UTF-8 (or UTF-16 with a byte-order mark)`]);
+  const be = loadBytes(Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), Buffer.alloc(8)]));
+  assert.match(be.msgs[0]!, /@ byte 0x0: baseline is UTF-32BE \(byte-order mark\), which driftscan does not read/);
   // Windows-1252 "é" in a UTF-8 file: located by line and column, byte value named.
-  const latin1 = Buffer.from((HEADER + RULE).replace('title: One', 'title: Caf\u00e9'), 'latin1');
-  const c = validateBytes(latin1);
-  assert.equal(c.status, 2);
-  assert.deepEqual(c.lines, [`driftscan: ${c.file}:10:17: baseline is not valid UTF-8 (byte 0xe9 at offset 0x8e); save it as UTF-8 (or UTF-16 with a byte-order mark)`]);
-  const odd = validateBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a: 1', 'utf16le'), Buffer.from([0x41])]));
-  assert.match(odd.lines[0]!, /@ byte 0xa: baseline looks like UTF-16LE but has an odd number of bytes/);
+  const c = loadBytes(Buffer.from((HEADER + RULE).replace('title: One', 'title: Caf\u00e9'), 'latin1'));
+  assert.deepEqual(c.msgs, [`${c.file}:10:17: baseline is not valid UTF-8 (byte 0xe9 at offset 0x8e); save it as UTF-8 (or UTF-16 with a byte-order mark)`]);
+  // A literal U+FFFD (valid UTF-8) before the bad byte does not shift the position.
+  const d = loadBytes(Buffer.concat([Buffer.from('# \uFFFD\n', 'utf8'), Buffer.from([0x80])]));
+  assert.deepEqual(d.msgs, [`${d.file}:2:1: baseline is not valid UTF-8 (byte 0x80 at offset 0x6); save it as UTF-8 (or UTF-16 with a byte-order mark)`]);
+  const odd = loadBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a: 1', 'utf16le'), Buffer.from([0x41])]));
+  assert.match(odd.msgs[0]!, /@ byte 0xa: baseline looks like UTF-16LE but has an odd number of bytes/);
+  const surrogate = loadBytes(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a: 1', 'utf16le'), Buffer.from([0x00, 0xd8])]));
+  assert.match(surrogate.msgs[0]!, /: baseline is UTF-16LE with an unpaired surrogate/);
 });
 
 /** Whether a load outcome is acceptable: a baseline, or located DriftscanErrors only. */
