@@ -1,17 +1,19 @@
 /**
- * Loads baseline files: YAML (with source positions) → schema validation (ajv) → semantic
- * checks (duplicate ids, paths, identities, regexes, parameters, waivers) → the rule model.
- * Every problem is reported as `file:line:col: what is wrong`, with a suggestion where one helps.
+ * Loads baseline files: text (UTF-8 or UTF-16) → YAML (yaml.ts, with source positions) → schema
+ * validation (ajv) → semantic checks (duplicate ids, paths, identities, regexes, parameters in
+ * parameters.ts, waivers) → the rule model. Every problem is reported as
+ * `file:line:col: what is wrong`, with a suggestion where one helps.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { readInputFile } from '../io/input-file.js';
+import { readInputText } from '../io/input-text.js';
 import { extname, join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { nodeOffset, pointerToPath } from '../core/source-position.js';
+import { pointerToPath } from '../core/source-position.js';
 import type { ErrorObject } from 'ajv';
 import { DriftscanError, type SourceLocation } from '../core/diagnostics.js';
 import { baselineSchema } from './schema.js';
 import type { Baseline, ParameterDef, ParameterUse, Rule, Severity, Waiver, AssignmentSettings } from '../rules/model.js';
+import { declareParameters, overrideMap, parseOverride, unknownOverrides, type ParameterOverrides, type RawParameter } from './parameters.js';
+import { parseYaml } from './yaml.js';
 import { RULE_KINDS, ruleKind } from '../rules/index.js';
 import type { Identity, ParseContext } from '../rules/kind.js';
 import { formatRegistryPath, parseRegistryPath } from '../windows/registry-path.js';
@@ -19,23 +21,44 @@ import { resolveIdentity, suggestIdentities } from '../windows/identity.js';
 import { isSid, parseSid } from '../windows/sid.js';
 import { closest } from '../core/suggest.js';
 import { HKLM_KEYS, MACHINE_HIVES } from '../windows/hives.js';
-import { waiverPattern } from '../rules/waiver.js';
+import { waiverMatches } from '../rules/waiver.js';
 import { loadValidator } from '../validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../validation/validator-spec.js';
 
-/** Several located problems found in one run; the message holds one line per problem. */
+/**
+ * Several located problems found in one run; the message holds one line per problem. Messages
+ * quote the user's text (keys, ids, values), which may hold newlines or terminal escapes: those are
+ * shown as `\n`, `\x1b`… so each problem stays one line and the log stays readable.
+ */
 export class BaselineErrors extends DriftscanError {
   readonly errors: DriftscanError[];
   constructor(errors: DriftscanError[]) {
-    super(errors.map((e) => e.message).join('\n'), errors[0]?.location ? { location: errors[0].location } : {});
-    this.message = errors.map((e) => e.message).join('\n');
-    this.errors = errors;
+    const lines = errors.map(oneLine);
+    super(lines.map((e) => e.message).join('\n'), lines[0]?.location ? { location: lines[0].location } : {});
+    this.message = lines.map((e) => e.message).join('\n');
+    this.errors = lines;
   }
 }
 
+// C0 and C1 controls, DEL and the Unicode line and paragraph separators.
+const LINE_BREAKING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function oneLine(e: DriftscanError): DriftscanError {
+  const detail = e.detail.replace(LINE_BREAKING, (c) => {
+    const code = c.charCodeAt(0);
+    return c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16)}`;
+  });
+  if (detail === e.detail) return e;
+  return new DriftscanError(detail, { kind: e.kind, ...(e.location ? { location: e.location } : {}) });
+}
+
 export interface LoadOptions {
-  /** Parameter values that override defaults (`--param NAME=VALUE`). */
-  parameters?: Record<string, string>;
+  /**
+   * Parameter values that override defaults (`--param NAME=VALUE`), checked against each loaded
+   * baseline's declaration; a name no loaded baseline declares is an error. A plain object is read
+   * by its own properties only.
+   */
+  parameters?: ParameterOverrides;
   /** "Today" for waiver expiry (tests); defaults to the current UTC date. */
   today?: string;
 }
@@ -78,12 +101,14 @@ export function expandBaselinePaths(paths: readonly string[]): string[] {
 /** Loads and validates baselines from files and folders; throws `BaselineErrors` listing every problem. */
 export function loadBaselines(paths: readonly string[], options: LoadOptions = {}): Baseline[] {
   const files = expandBaselinePaths(paths);
+  const overrides = overrideMap(options.parameters);
   const errors: DriftscanError[] = [];
   const baselines: Baseline[] = [];
   const names = new Map<string, string>();
+  const declared = new Map<string, ParameterDef[]>();
   for (const file of files) {
     try {
-      const b = loadBaselineText(readText(file), file, options);
+      const b = loadOne(readInputText(file, 'baseline'), file, options.today, overrides, declared);
       const other = names.get(b.metadata.name);
       if (other) {
         errors.push(new DriftscanError(`baseline name "${b.metadata.name}" is already used by ${other}; names must be unique (they become package names)`, { location: { file, line: 1, col: 1 } }));
@@ -95,37 +120,43 @@ export function loadBaselines(paths: readonly string[], options: LoadOptions = {
       else throw err;
     }
   }
+  // Unknown --param names only once every file got as far as declaring its parameters: a name
+  // declared by a file that failed earlier is not unknown.
+  if (declared.size === files.length) errors.push(...unknownOverrides([...declared.values()].flat(), overrides));
   if (errors.length) throw new BaselineErrors(errors);
   return baselines;
 }
 
-function readText(file: string): string {
-  return readInputFile(file, 'baseline').toString('utf8').replace(/^\uFEFF/, '');
+/**
+ * Loads one baseline from YAML text; `file` is used in messages. `options.parameters` are checked
+ * as if this were the only baseline loaded: a name it does not declare is an error.
+ */
+export function loadBaselineText(text: string, file: string, options: LoadOptions = {}): Baseline {
+  const overrides = overrideMap(options.parameters);
+  const declared = new Map<string, ParameterDef[]>();
+  const errors: DriftscanError[] = [];
+  let baseline: Baseline | undefined;
+  try {
+    baseline = loadOne(text.replace(/^\uFEFF/, ''), file, options.today, overrides, declared);
+  } catch (err) {
+    if (err instanceof BaselineErrors) errors.push(...err.errors);
+    else if (err instanceof DriftscanError) errors.push(err);
+    else throw err;
+  }
+  if (declared.size === 1) errors.push(...unknownOverrides([...declared.values()].flat(), overrides));
+  if (errors.length || !baseline) throw new BaselineErrors(errors);
+  return baseline;
 }
 
-/** Loads one baseline from YAML text; `file` is used in messages. */
-export function loadBaselineText(text: string, file: string, options: LoadOptions = {}): Baseline {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  const locate = (offset: number): SourceLocation => {
-    const p = lines.linePos(offset);
-    return { file, line: p.line, col: p.col };
-  };
-  if (doc.errors.length) {
-    throw new BaselineErrors(doc.errors.map((e) => new DriftscanError(`YAML syntax error: ${firstLine(e.message)}`, { location: locate(e.pos[0]) })));
-  }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+/** Loads one baseline; records its parameter declarations in `declared` as soon as they are known. */
+function loadOne(text: string, file: string, today: string | undefined, overrides: ReadonlyMap<string, string>, declared: Map<string, ParameterDef[]>): Baseline {
+  const { data, at } = parseYaml(text, file);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new DriftscanError('a baseline must be a YAML mapping with apiVersion, kind, metadata and spec', { location: { file, line: 1, col: 1 } });
   }
-  const at = (path: ReadonlyArray<string | number>, key = false) => locate(nodeOffset(doc, path, key));
   const schemaErrors = validate(data);
   if (schemaErrors.length) throw new BaselineErrors(describeSchemaErrors(schemaErrors, at));
-  return build(data as RawBaseline, file, at, options);
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return build(data as RawBaseline, file, at, today, overrides, declared);
 }
 
 /** Turns ajv errors into one plain-words error per place, most specific first. */
@@ -136,6 +167,8 @@ function describeSchemaErrors(errors: ErrorObject[], at: (p: ReadonlyArray<strin
   for (const e of errors) {
     if (e.keyword !== 'anyOf' && [...anyOfPaths].some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`))) continue;
     if (e.keyword === 'if' || e.keyword === 'oneOf') continue;
+    // A propertyNames failure comes with a second error on the name itself (`propertyName` set); report that one.
+    if (e.keyword === 'propertyNames') continue;
     const path = pointerToPath(e.instancePath);
     const name = path.length ? String(path[path.length - 1]) : 'document';
     let message: string;
@@ -171,6 +204,12 @@ function describeSchemaErrors(errors: ErrorObject[], at: (p: ReadonlyArray<strin
         loc = at(path);
         break;
       case 'pattern':
+        if (e.propertyName !== undefined) {
+          // Only parameter names are constrained (schema.ts): they become Azure Policy parameter names.
+          message = `parameter name "${e.propertyName}" must start with a letter and contain only letters, digits and _`;
+          loc = at([...path, e.propertyName], true);
+          break;
+        }
         message = patternMessage(name, String(e.data));
         loc = at(path);
         break;
@@ -208,43 +247,43 @@ interface RawBaseline {
   metadata: { name: string; version: string; title: string; description?: string; owner?: string; references?: string[] };
   spec: {
     assignment?: { type?: AssignmentSettings['type']; frequencyMinutes?: number; remoteAccessAcknowledgement?: string; unsupportedRules?: 'fail' | 'omit' };
-    parameters?: Record<string, { type: ParameterDef['type']; default: unknown; description?: string; allowedValues?: unknown[] }>;
+    parameters?: Record<string, RawParameter>;
     rules: RawRule[];
     waivers?: Array<{ rule: string; reason: string; owner: string; expires: string }>;
   };
 }
 
-function typeOfParamValue(v: unknown): ParameterDef['type'] | undefined {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number' && Number.isInteger(v)) return 'integer';
-  if (typeof v === 'boolean') return 'boolean';
-  if (Array.isArray(v)) return 'array';
-  return undefined;
-}
+type Locate = (p: ReadonlyArray<string | number>, key?: boolean) => SourceLocation;
 
-function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | number>, key?: boolean) => SourceLocation, options: LoadOptions): Baseline {
+function build(raw: RawBaseline, file: string, at: Locate, todayOption: string | undefined, overrides: ReadonlyMap<string, string>, declared: Map<string, ParameterDef[]>): Baseline {
   const errors: DriftscanError[] = [];
   const err = (message: string, path: ReadonlyArray<string | number>, key = false) => errors.push(new DriftscanError(message, { location: at(path, key) }));
 
-  // Parameters: defaults, with command-line overrides parsed to the declared type.
-  const parameters: ParameterDef[] = [];
+  // Parameters: declarations checked, then each value is the default or its --param override
+  // read by the declared type. Names are user-chosen: Maps only, never plain-object lookups.
+  const declarations = declareParameters(raw.spec.parameters, at, errors);
+  const parameters = declarations.map((d) => d.def);
+  declared.set(file, parameters);
   const values = new Map<string, unknown>();
-  for (const [name, def] of Object.entries(raw.spec.parameters ?? {})) {
-    const where = ['spec', 'parameters', name];
-    const actualType = typeOfParamValue(def.default);
-    if (actualType !== def.type) err(`parameter "${name}" is declared ${def.type} but its default ${JSON.stringify(def.default)} is ${actualType ?? 'not a supported value'}`, [...where, 'default']);
-    if (def.allowedValues && !def.allowedValues.some((v) => JSON.stringify(v) === JSON.stringify(def.default))) err(`parameter "${name}": default ${JSON.stringify(def.default)} is not among allowedValues`, [...where, 'default']);
-    let value: unknown = def.default;
-    const override = options.parameters?.[name];
-    if (override !== undefined) {
-      value = def.type === 'integer' ? Number(override) : def.type === 'boolean' ? override === 'true' : def.type === 'array' ? override.split(',') : override;
-      if (def.type === 'integer' && !Number.isInteger(value)) throw new DriftscanError(`--param ${name}=${override}: parameter "${name}" is an integer`, { kind: 'usage' });
+  const overridden = new Map<string, string>();
+  // A rule using a wrongly declared parameter is not checked further: its errors would only repeat
+  // the declaration's, reported once already.
+  const broken = new Set(declarations.filter((d) => !d.valid).map((d) => d.def.name));
+  for (const d of declarations) {
+    if (!d.valid) continue;
+    const text = overrides.get(d.def.name);
+    if (text === undefined) {
+      values.set(d.def.name, d.def.default);
+      continue;
     }
-    values.set(name, value);
-    const p: ParameterDef = { name, type: def.type, default: def.default as ParameterDef['default'], location: at(where, true) };
-    if (def.description !== undefined) p.description = def.description;
-    if (def.allowedValues) p.allowedValues = def.allowedValues as Array<string | number | boolean>;
-    parameters.push(p);
+    try {
+      values.set(d.def.name, parseOverride(d, text));
+      overridden.set(d.def.name, text);
+    } catch (e) {
+      if (!(e instanceof DriftscanError)) throw e;
+      errors.push(e);
+      values.set(d.def.name, d.def.default);
+    }
   }
   const usedParams = new Set<string>();
 
@@ -269,11 +308,16 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
     const bodyPath = [...where, kind.name];
     const body = { ...(r[kind.name] as Record<string, unknown>) };
     const uses: ParameterUse[] = [];
+    let usesBroken = false;
     for (const [prop, v] of Object.entries(body)) {
-      if (v === null || typeof v !== 'object' || Array.isArray(v) || !('param' in v)) continue;
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, 'param')) continue;
       const pname = String((v as { param: unknown }).param);
-      const wanted = kind.parameterizable[prop];
-      if (!wanted) { err(`"${prop}" cannot take a parameter`, [...bodyPath, prop]); continue; }
+      if (!Object.hasOwn(kind.parameterizable, prop)) { err(`"${prop}" cannot take a parameter`, [...bodyPath, prop]); continue; }
+      if (broken.has(pname)) {
+        usedParams.add(pname);
+        usesBroken = true;
+        continue;
+      }
       if (!values.has(pname)) {
         const hint = closest(pname, [...values.keys()]);
         err(`unknown parameter "${pname}"${hint ? `; did you mean "${hint}"?` : values.size ? '' : ' (declare it under spec.parameters)'}`, [...bodyPath, prop, 'param']);
@@ -283,6 +327,7 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
       body[prop] = values.get(pname);
       uses.push({ property: prop, param: pname });
     }
+    if (usesBroken) return;
     const ctx = contextFor(file, bodyPath, at);
     try {
       const check = kind.parse(body, ctx);
@@ -293,15 +338,17 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
       if (r.remediation !== undefined) rule.remediation = r.remediation;
       rules.push(rule);
     } catch (e) {
-      if (e instanceof DriftscanError) errors.push(e);
-      else throw e;
+      if (!(e instanceof DriftscanError)) throw e;
+      // A --param value the rule rejects (a DWord above 4294967295…): say where the value came from.
+      const use = uses.find((u) => overridden.has(u.param) && sameLocation(e.location, at([...bodyPath, u.property])));
+      errors.push(use ? new DriftscanError(`${e.detail} (value from --param ${use.param}=${overridden.get(use.param)!})`, e.location ? { location: e.location } : {}) : e);
     }
   });
   for (const p of parameters) {
     if (!usedParams.has(p.name)) err(`parameter "${p.name}" is declared but no rule uses it`, ['spec', 'parameters', p.name], true);
   }
 
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const today = todayOption ?? new Date().toISOString().slice(0, 10);
   const waivers: Waiver[] = [];
   (raw.spec.waivers ?? []).forEach((w, i) => {
     const where = ['spec', 'waivers', i];
@@ -313,8 +360,7 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
       err(`waiver for "${w.rule}" (owner ${w.owner}) expired on ${w.expires}; renew it with a new date or remove it`, [...where, 'expires']);
       return;
     }
-    const re = waiverPattern(w.rule);
-    if (!raw.spec.rules.some((r) => re.test(r.id))) {
+    if (!raw.spec.rules.some((r) => waiverMatches(w.rule, r.id))) {
       const hint = closest(w.rule, raw.spec.rules.map((r) => r.id));
       err(`waiver rule "${w.rule}" matches no rule in this baseline${hint ? `; did you mean "${hint}"?` : ''}`, [...where, 'rule']);
       return;
@@ -331,6 +377,10 @@ function build(raw: RawBaseline, file: string, at: (p: ReadonlyArray<string | nu
   if (raw.spec.assignment?.frequencyMinutes !== undefined) assignment.frequencyMinutes = raw.spec.assignment.frequencyMinutes;
   if (raw.spec.assignment?.remoteAccessAcknowledgement !== undefined) assignment.remoteAccessAcknowledgement = raw.spec.assignment.remoteAccessAcknowledgement;
   return { file, metadata, assignment, parameters, rules, waivers };
+}
+
+function sameLocation(a: SourceLocation | undefined, b: SourceLocation): boolean {
+  return a !== undefined && a.file === b.file && a.line === b.line && a.col === b.col;
 }
 
 
@@ -377,7 +427,7 @@ function contextFor(file: string, base: ReadonlyArray<string | number>, at: (p: 
       const hints = suggestIdentities(value);
       return ctx.fail(
         `unknown identity "${value}": only well-known accounts can be resolved offline` +
-          (hints.length ? `; did you mean ${hints.map((h) => `"${h}"`).join(' or ')}?` : '') +
+          (hints.length ? `; did you mean ${hints.map((h) => `"${h}"`).join(' or ')}?` : '.') +
           ` For domain or local accounts give the SID: { sid: "S-1-5-21-…", name: "${value}" }`,
         ...path,
       );

@@ -8,13 +8,15 @@
 export const ROOT_KEYS = ['HKLM', 'HKU', 'HKCU', 'HKCR', 'HKCC'] as const;
 export type RootKey = (typeof ROOT_KEYS)[number];
 
-const ROOT_ALIASES: Record<string, RootKey> = {
-  hklm: 'HKLM', hkey_local_machine: 'HKLM',
-  hku: 'HKU', hkey_users: 'HKU',
-  hkcu: 'HKCU', hkey_current_user: 'HKCU',
-  hkcr: 'HKCR', hkey_classes_root: 'HKCR',
-  hkcc: 'HKCC', hkey_current_config: 'HKCC',
-};
+// A Map, not an object literal: the key is the user's text, and `constructor\…` must not find
+// Object.prototype.constructor.
+const ROOT_ALIASES = new Map<string, RootKey>([
+  ['hklm', 'HKLM'], ['hkey_local_machine', 'HKLM'],
+  ['hku', 'HKU'], ['hkey_users', 'HKU'],
+  ['hkcu', 'HKCU'], ['hkey_current_user', 'HKCU'],
+  ['hkcr', 'HKCR'], ['hkey_classes_root', 'HKCR'],
+  ['hkcc', 'HKCC'], ['hkey_current_config', 'HKCC'],
+]);
 
 const LONG_NAMES: Record<RootKey, string> = {
   HKLM: 'HKEY_LOCAL_MACHINE', HKU: 'HKEY_USERS', HKCU: 'HKEY_CURRENT_USER', HKCR: 'HKEY_CLASSES_ROOT', HKCC: 'HKEY_CURRENT_CONFIG',
@@ -35,7 +37,7 @@ export function parseRegistryPath(text: string): RegistryPath {
   let head = sep === -1 ? s : s.slice(0, sep);
   const rest = sep === -1 ? '' : s.slice(sep + 1);
   if (head.endsWith(':')) head = head.slice(0, -1);
-  const root = ROOT_ALIASES[head.toLowerCase()];
+  const root = ROOT_ALIASES.get(head.toLowerCase());
   if (!root) {
     throw new Error(
       `registry path "${text}" must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\` +

@@ -15,7 +15,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         'Every problem is printed on one line as file:line:col: message.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
-    .addOption(paramOption('check with a parameter override; repeatable'))
+    .addOption(paramOption('check a parameter value against its declaration (type, allowedValues) as check would use it: ' +
+      'integers in decimal digits, booleans true|false, arrays as a,b,c; repeatable'))
     .action(async (paths: string[], o: { param?: string[] }) => {
       const { loadBaselines } = await import('../../baseline/load.js');
       const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
