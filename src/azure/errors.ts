@@ -116,9 +116,14 @@ export function parseArmError(body: unknown): { code?: string; message?: string 
   }
   if (value === null || typeof value !== 'object') return {};
   const outer = value as { error?: unknown; code?: unknown; message?: unknown };
-  const inner = (outer.error !== null && typeof outer.error === 'object' ? outer.error : outer) as { code?: unknown; message?: unknown };
+  const inner = (outer.error !== null && typeof outer.error === 'object' ? outer.error : outer) as { code?: unknown; message?: unknown; details?: unknown };
+  // `details` often says what is wrong (Resource Graph: the query error; validation: the field).
+  const details = Array.isArray(inner.details)
+    ? inner.details.flatMap((d: { code?: unknown; message?: unknown }) => (typeof d?.message === 'string' ? [`${typeof d.code === 'string' ? `${d.code}: ` : ''}${d.message}`] : []))
+    : [];
+  const message = [typeof inner.message === 'string' ? inner.message : '', ...details].filter(Boolean).join(' — ');
   return {
     ...(typeof inner.code === 'string' ? { code: inner.code } : {}),
-    ...(typeof inner.message === 'string' ? { message: inner.message } : {}),
+    ...(message ? { message } : {}),
   };
 }
