@@ -348,3 +348,24 @@ test('the token was sent (the emulator accepts only its hash) and appears in no 
   assert.ok(printed.length > 20);
   for (const piece of [TOKEN, TOKEN.split('.')[1]!, TOKEN.split('.')[2]!]) assert.ok(!everything.includes(piece), 'token found in output');
 });
+
+test('examples/arm-emulator-state.json: seeded assignments are ARM resources and Resource Graph rows alike', { skip }, async () => {
+  const { readStateFile } = await import('./support/arm-emulator/state.js');
+  const { repoRoot } = await import('./support/paths.js');
+  const { join } = await import('node:path');
+  const seeded = await ArmEmulator.start({ state: readStateFile(join(repoRoot, 'examples', 'arm-emulator-state.json')) });
+  try {
+    const rest = createArmRestClient(connect({}, seeded));
+    const vm = `/subscriptions/${SUB}/resourceGroups/rg-rdp/providers/Microsoft.Compute/virtualMachines/rdp-host-01`;
+    assert.equal((await getGuestAssignment(rest, vm, 'rdp-access-denied'))?.properties?.complianceStatus, 'NonCompliant');
+    const rows = [];
+    for await (const r of queryResourceGraph(rest, { query: "guestconfigurationresources | where properties.complianceStatus == 'NonCompliant' | project id" })) rows.push(r);
+    assert.deepEqual(rows, [{ id: `${vm}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/rdp-access-denied` }]);
+    const machines = [];
+    for await (const r of queryResourceGraph(rest, { query: "resources | where type in~ ('microsoft.compute/virtualmachines', 'microsoft.hybridcompute/machines') | project name | order by name asc" })) machines.push(r.name);
+    assert.deepEqual(machines, ['branch-01', 'rdp-host-01']);
+    assert.deepEqual(seeded.invalidResponses, []);
+  } finally {
+    await seeded.close();
+  }
+});
