@@ -55,8 +55,6 @@ export interface ConfigurationOptions {
    * A baseline with `spec.assignment.unsupportedRules: omit` gets this behaviour on its own.
    */
   skipUnsupported?: boolean;
-  /** Module versions to reference (from the lock file); defaults to the versions in `DSC_MODULES`. */
-  moduleVersions?: ReadonlyMap<string, string>;
 }
 
 /** Machine Configuration names become file, folder and assignment names (`<name>$pid…`). */
@@ -83,7 +81,7 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
     }
   }
 
-  const versions = new Map(DSC_MODULES.map((m) => [m.name, options.moduleVersions?.get(m.name) ?? m.version]));
+  const versions = new Map(DSC_MODULES.map((m) => [m.name, m.version]));
   const resources: Array<{ resource: DscResource; ruleIndex: number }> = [];
   const byId = new Map<string, string>();
   const rules: RuleMapping[] = [];

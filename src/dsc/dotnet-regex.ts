@@ -81,6 +81,12 @@ export function dotnetRegex(pattern: string, ignoreCase: boolean): string {
     if (c >= 0xd800 && c <= 0xdfff) refuse('characters outside the Basic Multilingual Plane');
     return c;
   };
+  // A complement is the same with and without ignoreCase only when its base set is closed under case
+  // (\D and \S are; \W is not: JavaScript folds U+017F and U+212A into \w).
+  const negatedUnderCase = (base: ReadonlyArray<readonly [number, number]>): ReadonlyArray<readonly [number, number]> => {
+    if (ignoreCase && JSON.stringify(closeOverCase(base)) !== JSON.stringify(base)) refuse('a negated shorthand class whose case variants differ (\\W) with ignoreCase');
+    return base;
+  };
   const literal = (c: number): string => (ignoreCase ? classText(closeOverCase([[c, c]]), false) : u(c));
 
   /** One escape after `\` at i (i points after the backslash); returns ranges for class escapes or a code unit. */
@@ -135,6 +141,8 @@ export function dotnetRegex(pattern: string, ignoreCase: boolean): string {
     const negated = pattern[i] === '^';
     if (negated) i++;
     const ranges: Array<[number, number]> = [];
+    // \D, \W, \S inside brackets: the class is the union of the rest and their complements.
+    const complements: Array<ReadonlyArray<readonly [number, number]>> = [];
     const atom = (): number | { ranges: ReadonlyArray<readonly [number, number]>; negated: boolean } => {
       const c = pattern.charCodeAt(i);
       if (pattern[i] === '\\') { i++; return escape(true); }
@@ -144,8 +152,10 @@ export function dotnetRegex(pattern: string, ignoreCase: boolean): string {
     while (i < pattern.length && pattern[i] !== ']') {
       const a = atom();
       if (typeof a !== 'number') {
-        if (a.negated) refuse('a negated shorthand class (\\D, \\W, \\S) inside brackets');
-        ranges.push(...a.ranges.map(([x, y]) => [x, y] as [number, number]));
+        if (a.negated) {
+          if (negated) refuse('a negated shorthand class (\\D, \\W, \\S) inside a negated class');
+          complements.push(negatedUnderCase(a.ranges));
+        } else ranges.push(...a.ranges.map(([x, y]) => [x, y] as [number, number]));
         continue;
       }
       if (pattern[i] === '-' && pattern[i + 1] !== ']' && i + 1 < pattern.length) {
@@ -159,8 +169,10 @@ export function dotnetRegex(pattern: string, ignoreCase: boolean): string {
     i++;
     if (ignoreCase) {
       if (ranges.some(([a, b]) => b - a > 512)) refuse('ignoreCase with a wide character range');
-      return classText(closeOverCase(ranges), negated);
+      if (!complements.length) return classText(closeOverCase(ranges), negated);
+      if (ranges.length) ranges.splice(0, ranges.length, ...closeOverCase(ranges));
     }
+    if (complements.length) return `(?:${[...(ranges.length ? [classText(ranges, false)] : []), ...complements.map((c) => classText(c, true))].join('|')})`;
     return classText(ranges, negated);
   };
 
@@ -191,7 +203,9 @@ export function dotnetRegex(pattern: string, ignoreCase: boolean): string {
         if (ch2 !== undefined && /[1-9k]/.test(ch2)) refuse('back-references');
         if (ch2 === 'p' || ch2 === 'P') refuse('Unicode property escapes');
         const e = escape(false);
-        out += typeof e === 'number' ? literal(e) : (ignoreCase ? classText(closeOverCase(e.ranges), e.negated) : classText(e.ranges, e.negated));
+        if (typeof e === 'number') out += literal(e);
+        else if (e.negated) out += classText(negatedUnderCase(e.ranges), true);
+        else out += classText(ignoreCase ? closeOverCase(e.ranges) : e.ranges, false);
         break;
       }
       default: {

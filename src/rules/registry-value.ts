@@ -12,6 +12,7 @@ import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
 import type { RegistryValue, RuleValueType } from '../windows/value.js';
 import { RULE_VALUE_TYPES, describeType, formatValue } from '../windows/value.js';
+import { sameIgnoringCase } from '../windows/text.js';
 import type { Rule } from './model.js';
 import { DscUnsupported, enginePath, engineResource, resourceId, type DscPlan, type DscProperty } from '../dsc/resources.js';
 import { dotnetRegex } from '../dsc/dotnet-regex.js';
@@ -123,7 +124,7 @@ function describeExpectation(c: RegistryValueCheck): string {
 }
 
 function equalData(type: RuleValueType, expected: Scalar, actual: RegistryValue, ignoreCase: boolean): boolean {
-  const same = (a: string, b: string) => (ignoreCase ? a.toUpperCase() === b.toUpperCase() : a === b);
+  const same = (a: string, b: string) => (ignoreCase ? sameIgnoringCase(a, b) : a === b);
   switch (type) {
     case 'DWord':
     case 'QWord':

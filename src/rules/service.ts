@@ -11,6 +11,7 @@ import type { Identity, RuleKind, Verdict } from './kind.js';
 import { parseRegistryPath, formatRegistryPath } from '../windows/registry-path.js';
 import { describeSid, resolveIdentity } from '../windows/identity.js';
 import { formatValue } from '../windows/value.js';
+import { sameIgnoringCase } from '../windows/text.js';
 import type { Rule } from './model.js';
 import { engineResource, resourceId, type DscPlan, type DscProperty } from '../dsc/resources.js';
 import { remoteAccessServiceReason } from '../dsc/remote-access.js';
@@ -136,7 +137,7 @@ export const service: RuleKind<ServiceCheck> = {
       else {
         const id = resolveIdentity(obj.data);
         actual = id ? `${obj.data} (${id.sid})` : obj.data;
-        ok = id ? id.sid === c.account.sid : obj.data.toLowerCase() === c.account.text.toLowerCase();
+        ok = id ? id.sid === c.account.sid : sameIgnoringCase(obj.data, c.account.text);
       }
       actualParts.push(`account ${actual}`);
       if (!ok) problems.push(`account ${actual}`);

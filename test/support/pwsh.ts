@@ -45,3 +45,8 @@ export function writeEngineModule(): string {
   for (const [name, data] of m.files) writeFileSync(join(dir, name), data);
   return join(dir, 'DriftscanDsc.psd1');
 }
+
+/** The module provider `driftscan compile` uses: DriftscanDsc built from the shipped sources. */
+export function engineModules(needed: readonly { name: string; version: string }[]) {
+  return needed.map(() => buildEngineModule(readEngineSources(), VERSION));
+}

@@ -197,7 +197,7 @@ function Set-DsRegistryAcl($R) {
   if ($null -eq $sd.Dacl) { $aces.Add((New-DsAce 0 'thisKeyAndSubkeys' $script:DsKeyAll 'S-1-1-0')) }
   else { foreach ($a in $sd.Dacl) { $aces.Add($a) } }
   $materialize = {
-    foreach ($a in $aces) { if ($a.Flags -band 16) { $a.Flags = $a.Flags -band (-bnot 16); $a.Raw = $null } }
+    foreach ($x in $aces) { if ($x.Flags -band 16) { $x.Flags = $x.Flags -band (-bnot 16); $x.Raw = $null } }
     $protected = $true
   }
   if ($R.Exact) {
