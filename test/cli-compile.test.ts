@@ -87,24 +87,23 @@ test('changed content without a version bump is an error at the version line; --
 
 test('input errors exit 2 with one line naming file:line; package inspect shows layout and resources', () => {
   const dir = project('errors');
-  // The shipped baseline with a range check and without `unsupportedRules: omit`: two rules DSC cannot express.
+  // The shipped baseline, enforced, with a range check: Set() has no single value to write for it.
   const shipped = readFileSync(join(repoRoot, 'policies', 'rdp-hardening.yaml'), 'utf8');
-  const range = shipped.replace('equals: { param: minEncryptionLevel }', 'atLeast: { param: minEncryptionLevel }').replace(/\n *unsupportedRules: omit/, '');
+  const range = shipped.replace('equals: { param: minEncryptionLevel }', 'atLeast: { param: minEncryptionLevel }')
+    .replace('type: Audit', 'type: ApplyAndMonitor\n    remoteAccessAcknowledgement: "CHG-7: tested with console access"');
   assert.notEqual(range, shipped);
-  assert.ok(!range.includes('unsupportedRules'));
   writeFileSync(join(dir, 'policies', 'range.yaml'), range);
   const r = compile(dir);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /policies\/range\.yaml:\d+:\d+: rule rdp-min-encryption-high cannot be compiled to Machine Configuration: atLeast\/atMost/);
+  assert.match(r.stderr, /policies\/range\.yaml:\d+:\d+: rule rdp-min-encryption-high cannot be applied \(ApplyAndMonitor\): atLeast\/atMost/);
   assert.ok(!r.stderr.includes('    at '), 'no stack trace');
   assert.ok(!existsSync(join(dir, 'build')), 'nothing written');
   assert.equal(compile(dir, '--assignment-type', 'Sometimes').status, 2);
   const skipped = compile(dir, '--skip-unsupported', '--out', 'skipped');
   assert.equal(skipped.status, 0, skipped.stderr);
-  assert.match(skipped.stderr, /range\.yaml:\d+:\d+: warning: rule rdp-min-encryption-high left out of package rdp-hardening \(--skip-unsupported; audited by driftscan check only\): atLeast/);
-  assert.match(skipped.stderr, /warning: rule rdp-listener-acl-no-users-write left out/);
+  assert.match(skipped.stderr, /range\.yaml:\d+:\d+: warning: rule rdp-min-encryption-high left out of package rdp-hardening \(--skip-unsupported; audited by driftscan check only\): cannot be applied \(ApplyAndMonitor\): atLeast/);
   const hardening = JSON.parse(readFileSync(join(dir, 'skipped', 'manifest.json'), 'utf8')).packages.find((p: { name: string }) => p.name === 'rdp-hardening');
-  assert.deepEqual(hardening.rules.filter((r: { omitted?: string }) => r.omitted).map((r: { ruleId: string }) => r.ruleId), ['rdp-min-encryption-high', 'rdp-listener-acl-no-users-write']);
+  assert.deepEqual(hardening.rules.filter((r: { omitted?: string }) => r.omitted).map((r: { ruleId: string }) => r.ruleId), ['rdp-min-encryption-high']);
   rmSync(join(dir, 'skipped'), { recursive: true });
   rmSync(join(dir, 'policies', 'modules.lock.json'));
   assert.equal(compile(dir, '--check', '--bump').status, 2);
@@ -121,7 +120,7 @@ test('input errors exit 2 with one line naming file:line; package inspect shows 
   assert.equal(gc.contentHash, pkg.contentHash);
   assert.equal(gc.contentUri, pkg.contentUri);
   assert.equal(gc.name, 'rdp-access-denied');
-  assert.deepEqual(Object.values(gc.configurationParameter), ['[Registry]kerberos-max-token-size;ValueData']);
+  assert.deepEqual(Object.values(gc.configurationParameter), ['[DriftscanRegistryValue]kerberos-max-token-size;Data']);
   assert.ok(existsSync(join(dir, 'build', 'initiatives', 'policies.json')));
 
   // Same baseline elsewhere, given by absolute path from another working folder: same bytes.
@@ -132,8 +131,9 @@ test('input errors exit 2 with one line naming file:line; package inspect shows 
   assert.ok(existsSync(join(other, 'policies', 'modules.lock.json')), 'lock beside the baselines, not in the working folder');
   const inspect = runCli(['package', 'inspect', join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied.zip')], { env });
   assert.equal(inspect.status, 0, inspect.stderr);
-  assert.match(inspect.stdout, /\[RegistryAccessEntry\]rdp-cert-store-readable\s+RegistryAccessEntry\s+AccessControlDsc 1\.4\.3/);
-  assert.match(inspect.stdout, /\[Service\]termservice-runs-as-network-service/);
+  assert.match(inspect.stdout, /\[DriftscanRegistryAcl\]rdp-cert-store-readable\s+DriftscanRegistryAcl\s+DriftscanDsc 0\.1\.0/);
+  assert.match(inspect.stdout, /\[DriftscanService\]termservice-runs-as-network-service/);
+  assert.match(inspect.stdout, /modules: DriftscanDsc 0\.1\.0/);
   assert.match(inspect.stdout, /ok: Machine Configuration would accept/);
 });
 
@@ -144,7 +144,7 @@ test('the shipped policies/ compile as they are: both packages, manifest, polici
     '--content-uri-base', 'https://stg.blob.core.windows.net/gc', '--policy-scope', scope);
   const first = run('shipped1');
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stderr, /policies\/rdp-hardening\.yaml:\d+:\d+: warning: rule rdp-listener-acl-no-users-write left out of package rdp-hardening \(spec\.assignment\.unsupportedRules: omit; audited by driftscan check only\): ensure: absent/);
+  assert.doesNotMatch(first.stderr, /warning/, 'every rule of both baselines is in the packages');
   const files = (out: string) => {
     const m = JSON.parse(readFileSync(join(tmp, out, 'manifest.json'), 'utf8'));
     return ['manifest.json', ...m.packages.flatMap((p: { file: string; policies: string[] }) => [p.file, ...p.policies]), ...m.initiatives] as string[];
@@ -156,8 +156,10 @@ test('the shipped policies/ compile as they are: both packages, manifest, polici
     'initiatives/policies.json']);
   const manifest = JSON.parse(readFileSync(join(tmp, 'shipped1', 'manifest.json'), 'utf8'));
   const hardening = manifest.packages.find((p: { name: string }) => p.name === 'rdp-hardening');
-  assert.deepEqual(hardening.rules.filter((r: { omitted?: string }) => r.omitted).map((r: { ruleId: string }) => r.ruleId), ['rdp-listener-acl-no-users-write']);
-  assert.deepEqual(hardening.configurationParameters, [{ name: 'minEncryptionLevel', reference: '[Registry]rdp-min-encryption-high;ValueData', defaultValue: '3' }]);
+  for (const p of manifest.packages) assert.deepEqual(p.rules.filter((r: { omitted?: string }) => r.omitted), [], `${p.name} omits nothing`);
+  assert.equal(hardening.rules.length, 7);
+  assert.equal(manifest.packages.find((p: { name: string }) => p.name === 'rdp-access-denied').rules.length, 4);
+  assert.deepEqual(hardening.configurationParameters, [{ name: 'minEncryptionLevel', reference: '[DriftscanRegistryValue]rdp-min-encryption-high;Data', defaultValue: '3' }]);
   const initiative = JSON.parse(readFileSync(join(tmp, 'shipped1', 'initiatives', 'policies.json'), 'utf8'));
   const ids = initiative.properties.policyDefinitions.map((d: { policyDefinitionId: string }) => d.policyDefinitionId);
   assert.equal(ids.length, 2);

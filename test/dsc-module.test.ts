@@ -133,3 +133,46 @@ test('README: the Reasons phrase the fleet sees is the line driftscan check prin
   assert.ok(readme.includes(`\ncode:   ${kerberos.code}\nphrase: ${kerberos.phrase}\n`), 'README shows the Reasons the module reports');
   assert.equal(check[2]!.ruleId, 'kerberos-max-token-size');
 });
+
+test('the collector reads through the shared Reader.ps1: run under pwsh with the seam backed by a snapshot fixture, its output checks the same', { skip: needPwsh }, async () => {
+  const { READER_BEGIN, READER_END } = await import('../src/state/snapshot/collector.js');
+  const { loadBaselines } = await import('../src/baseline/load.js');
+  const { ruleKind } = await import('../src/rules/index.js');
+  const { mergeReferences } = await import('../src/state/references.js');
+  const { evaluate } = await import('../src/evaluate/evaluator.js');
+  const { loadSnapshot } = await import('../src/state/snapshot/source.js');
+  const baselines = loadBaselines([join(repoRoot, 'policies', 'rdp-access-denied.yaml')]);
+  const refs = mergeReferences(...baselines.flatMap((b) => b.rules.map((r) => ruleKind(r.kind)!.references(r.check))));
+  const script = generateCollector(refs);
+  const [head, rest] = script.split(`${READER_BEGIN}\r\n`);
+  const [reader, tail] = rest!.split(`${READER_END}\r\n`);
+  assert.ok(reader!.includes('function Read-DriftscanKey') && tail!.includes('Read-DriftscanKey -Path'), 'the collector embeds Reader.ps1 and calls it');
+  const fixture = join(repoRoot, 'examples', 'snapshot.json');
+  // The fake seam: the same two functions, answering from the fixture's records (values filtered as the reader filters them).
+  const fake = `$Fixture = [System.IO.File]::ReadAllText(${q(fixture)}) | ConvertFrom-Json -AsHashtable -DateKind String
+function Read-DriftscanKey([string]$Path, [string[]]$ValueNames, [bool]$Acl, [switch]$AllValues) {
+  $r = @($Fixture.keys | Where-Object { [string]::Equals($_.path, $Path, [System.StringComparison]::OrdinalIgnoreCase) })[0]
+  if ($null -eq $r) { return [ordered]@{ path = $Path; exists = $false } }
+  $out = [ordered]@{ path = $Path; exists = [bool]$r.exists }
+  if (-not $r.exists) { return $out }
+  $vals = @($r.values)
+  if (-not $AllValues) { $out.valuesRead = [string[]]@($ValueNames); $vals = @($vals | Where-Object { $n = $_.name; @($ValueNames | Where-Object { [string]::Equals($_, $n, [System.StringComparison]::OrdinalIgnoreCase) }).Count -gt 0 }) }
+  $out.values = $vals
+  if ($Acl -and $r.sddl) { $out.sddl = $r.sddl }
+  return $out
+}
+function Read-DriftscanService([string]$Name) {
+  $s = @($Fixture.services | Where-Object { $_.name -eq $Name })[0]
+  if ($null -eq $s) { return [ordered]@{ name = $Name; exists = $false } }
+  return $s
+}
+`;
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-collect-'));
+  writeFileSync(join(dir, 'collect.ps1'), `${head}${fake.replace(/\n/g, '\r\n')}${tail}`);
+  // Windows sets COMPUTERNAME; the collector records it.
+  process.env.COMPUTERNAME ??= 'TEST-VM';
+  runPwshFile(join(dir, 'collect.ps1'), ['-OutFile', join(dir, 'snapshot.json')]);
+  const expected = evaluate(baselines, loadSnapshot(readFileSync(fixture), 'fixture')).results.map((r) => [r.ruleId, r.status, r.message]);
+  const got = evaluate(baselines, loadSnapshot(readFileSync(join(dir, 'snapshot.json')), 'collected')).results.map((r) => [r.ruleId, r.status, r.message]);
+  assert.deepEqual(got, expected);
+});

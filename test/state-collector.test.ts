@@ -127,7 +127,7 @@ test('the script names every referenced key, value and service exactly once, and
   assert.match(script, /#   key HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService: values Start, ObjectName, \(default\); ACL \(SDDL\)/);
   assert.match(script, /#   service W32Time \(run state\)/);
   for (const needle of ['[Microsoft.Win32.RegistryView]::Registry64', 'DoNotExpandEnvironmentNames', 'ConvertTo-Json -InputObject $snapshot -Depth 10',
-    "GetSecurityDescriptorSddlForm($AclSections)", "'Access, Owner, Group'", 'Get-CimInstance -ClassName Win32_Service', '[string]$OutFile',
+    "GetSecurityDescriptorSddlForm($DriftscanAclSections)", "'Access, Owner, Group'", 'Get-CimInstance -ClassName Win32_Service', '[string]$OutFile',
     "'driftscan-snapshot.json'", "$OutFile -eq '-'", 'UTF8Encoding $false', "schema       = 'driftscan-snapshot/v1'"]) {
     assert.ok(script.includes(needle), needle);
   }

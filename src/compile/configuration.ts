@@ -107,9 +107,9 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
       throw err;
     }
     if (plan.notSettable && assignmentType !== 'Audit') {
-      const why = `rule ${rule.id} cannot be applied (${assignmentType}): ${plan.notSettable}`;
+      const why = `cannot be applied (${assignmentType}): ${plan.notSettable}`;
       if (omitUnsupported) rules.push({ ruleId: rule.id, resources: [], omitted: why });
-      else errors.push(`${at(rule.location)}: ${why}; assign it as Audit, or leave it out with spec.assignment.unsupportedRules: omit`);
+      else errors.push(`${at(rule.location)}: rule ${rule.id} ${why}; assign it as Audit, or leave it out with spec.assignment.unsupportedRules: omit`);
       return;
     }
     const mapping: RuleMapping = { ruleId: rule.id, resources: [], ...(plan.stricter ? { stricter: plan.stricter } : {}) };

@@ -3,10 +3,8 @@
  * PowerShell 7) that reads exactly the referenced keys, values, key ACLs and services and writes
  * a `driftscan-snapshot/v1` JSON file (docs/snapshot-format.md).
  *
- * Why it reads the way it does (windows-formats.md §5): `OpenBaseKey(…, Registry64)` so a 32-bit
- * host is not redirected to Wow6432Node; `GetValue(…, DoNotExpandEnvironmentNames)` because
- * Get-ItemProperty expands REG_EXPAND_SZ; .NET returns DWORD as signed Int32 and QWORD as Int64,
- * so the script re-reads their bytes as unsigned (QWORD as a decimal string, exact beyond 2^53);
+ * The reading itself is dsc/DriftscanDsc/Reader.ps1, embedded verbatim: the DriftscanDsc module
+ * reads machines with the same code (why it reads the way it does is explained there).
  * `ConvertTo-Json -InputObject … -Depth 10` over flat objects because the default depth of 2
  * flattens nested data into type names.
  *
@@ -15,6 +13,7 @@
  * characters as `[char]` casts), so no path or value name can run code and the script is ASCII.
  */
 import { VERSION } from '../../core/version.js';
+import { readEngineSources } from '../../io/engine-sources.js';
 import { mergeReferences, type StateReferences } from '../references.js';
 
 export interface CollectorOptions {
@@ -70,10 +69,19 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
     ...keyTable,
     ...serviceTable,
     '',
+    // One reading code, two uses: the same Reader.ps1 the DriftscanDsc module reads the machine with.
+    READER_BEGIN,
+    ...readEngineSources().reader.replace(/\r\n?/g, '\n').trimEnd().split('\n'),
+    READER_END,
+    '',
     ...BODY.split('\n'),
   ];
   return lines.join('\r\n') + '\r\n';
 }
+
+/** The lines around the embedded reader (dsc/DriftscanDsc/Reader.ps1), so a test can put a fake seam in its place. */
+export const READER_BEGIN = '# --- Reader.ps1 (shared with the DriftscanDsc module) ---';
+export const READER_END = '# --- end of Reader.ps1 ---';
 
 function describeReads(values: string[] | 'all', acl: boolean): string {
   const parts = [values === 'all' ? 'all values' : values.length === 0 ? 'existence' : `values ${values.map((v) => (v === '' ? '(default)' : commentText(v))).join(', ')}`];
@@ -124,96 +132,14 @@ if (-not $OutFile) {
   $OutFile = Join-Path $dir 'driftscan-snapshot.json'
 }
 
-$Hives = @{
-  HKLM = [Microsoft.Win32.RegistryHive]::LocalMachine
-  HKU  = [Microsoft.Win32.RegistryHive]::Users
-  HKCU = [Microsoft.Win32.RegistryHive]::CurrentUser
-  HKCR = [Microsoft.Win32.RegistryHive]::ClassesRoot
-  HKCC = [Microsoft.Win32.RegistryHive]::CurrentConfig
-}
-$AclSections = [System.Security.AccessControl.AccessControlSections]'Access, Owner, Group'
-
-# Opens a key in the 64-bit view; $null when it does not exist.
-function Open-Key([string]$Path) {
-  $root, $sub = $Path -split '\\', 2
-  $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey($Hives[$root], [Microsoft.Win32.RegistryView]::Registry64)
-  if (-not $sub) { return $base }
-  return $base.OpenSubKey($sub, $false)
-}
-
-function ConvertTo-Hex($Bytes) {
-  if ($Bytes -isnot [byte[]]) { return $null }
-  return [System.BitConverter]::ToString($Bytes).Replace('-', '').ToLowerInvariant()
-}
-
-# One value as raw data: strings unexpanded, DWORD unsigned, QWORD as a decimal string, bytes as hex.
-function Read-Value([Microsoft.Win32.RegistryKey]$Key, [string]$Name) {
-  $kind = $Key.GetValueKind($Name)
-  $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-  $data = $null
-  switch ($kind.ToString()) {
-    'String'       { $data = [string]$raw }
-    'ExpandString' { $data = [string]$raw }
-    'MultiString'  { $data = [string[]]@($raw) }
-    'DWord' {
-      if ($raw -is [int]) { $data = [System.BitConverter]::ToUInt32([System.BitConverter]::GetBytes([int]$raw), 0) }
-      else { $kind = 'Unknown'; $data = $null }
-    }
-    'QWord' { $data = [System.BitConverter]::ToUInt64([System.BitConverter]::GetBytes([long]$raw), 0).ToString() }
-    default { $data = ConvertTo-Hex $raw }
-  }
-  return [ordered]@{ name = $Name; kind = $kind.ToString(); data = $data }
-}
-
 $KeyRecords = New-Object System.Collections.Generic.List[object]
 foreach ($k in $Keys) {
-  $record = [ordered]@{ path = $k.Path; exists = $false }
-  try {
-    $key = Open-Key $k.Path
-    if ($null -ne $key) {
-      $record.exists = $true
-      $present = $key.GetValueNames()
-      $names = if ($null -eq $k.ValueNames) { $present } else { @($k.ValueNames | Where-Object { $present -contains $_ }) }
-      if ($null -ne $k.ValueNames) { $record.valuesRead = [string[]]@($k.ValueNames) }
-      $values = New-Object System.Collections.Generic.List[object]
-      foreach ($n in $names) {
-        $actual = @($present | Where-Object { $_ -eq $n })[0]
-        $values.Add((Read-Value $key $actual))
-      }
-      $record.values = $values.ToArray()
-      if ($k.Acl) {
-        try { $record.sddl = $key.GetAccessControl($AclSections).GetSecurityDescriptorSddlForm($AclSections) }
-        catch { $record.sddlError = $_.Exception.Message }
-      }
-      $key.Close()
-    }
-  } catch {
-    $record.error = $_.Exception.Message
-  }
-  $KeyRecords.Add($record)
+  if ($null -eq $k.ValueNames) { $KeyRecords.Add((Read-DriftscanKey -Path $k.Path -Acl $k.Acl -AllValues)) }
+  else { $KeyRecords.Add((Read-DriftscanKey -Path $k.Path -ValueNames $k.ValueNames -Acl $k.Acl)) }
 }
 
 $ServiceRecords = New-Object System.Collections.Generic.List[object]
-if ($Services.Count -gt 0) {
-  $all = @{}
-  $queryError = $null
-  try { foreach ($s in Get-CimInstance -ClassName Win32_Service) { $all[$s.Name] = $s } }
-  catch { $queryError = $_.Exception.Message }
-  foreach ($name in $Services) {
-    $record = [ordered]@{ name = $name; exists = $false }
-    if ($queryError) { $record.error = $queryError }
-    elseif ($all.ContainsKey($name)) {
-      $s = $all[$name]
-      $record.exists = $true
-      # Win32_Service writes 'Start Pending'; the snapshot uses the ServiceControllerStatus spelling.
-      $record.state = ([string]$s.State) -replace ' ', ''
-      $record.startType = $s.StartMode
-      $record.startName = $s.StartName
-      if ($s.PSObject.Properties['DelayedAutoStart']) { $record.delayedAutoStart = $s.DelayedAutoStart }
-    }
-    $ServiceRecords.Add($record)
-  }
-}
+foreach ($name in $Services) { $ServiceRecords.Add((Read-DriftscanService -Name $name)) }
 
 $snapshot = [ordered]@{
   schema       = 'driftscan-snapshot/v1'
