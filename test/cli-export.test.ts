@@ -119,6 +119,7 @@ test('--format json is a valid snapshot that answers like the hive', { skip: nee
     assert.equal(state.status, 'present');
     if (state.status !== 'present') continue;
     assert.deepEqual(k.values!.map((v) => v.name), state.value.valueNames());
+    assert.deepEqual(k.subkeys, (state.value.subkeyNames() as { value: string[] }).value);
   }
   const term = snap.keys[0]!;
   assert.equal(term.path, 'HKLM\\SYSTEM\\ControlSet001\\services\\TermService');
@@ -144,7 +145,7 @@ test('errors are one line with exit code 2: missing file, not a hive, unknown mo
   assert.equal(r.stderr, `driftscan: ${minimal}: key Software not found\n`);
   r = runCli(['export', '--hive', minimal, '--prefix', 'HKLM\\TEST', '--format', 'json']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { schema: 'driftscan-snapshot/v1', keys: [{ path: 'HKLM\\TEST', exists: true, values: [] }] });
+  assert.deepEqual(JSON.parse(r.stdout), { schema: 'driftscan-snapshot/v1', keys: [{ path: 'HKLM\\TEST', exists: true, values: [], subkeys: [] }] });
 });
 
 test('a damaged hive exports what is readable, reports each problem with file and byte offset, exits 2', { skip: needShared('hives/corrupted_system_hive.xz') }, () => {

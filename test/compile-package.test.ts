@@ -101,7 +101,6 @@ test('inspect flags what Machine Configuration would reject', async () => {
     [{ 'x.mof': enc(mof.replaceAll('PSDscResources', 'PSDesiredStateConfiguration')), 'x.metaconfig.json': enc('{"Type":"Set","Version":"1","debugMode":"ForceModuleImport"}') }, /PSDesiredStateConfiguration module/],
     [{ 'x.mof': enc(mof), 'x.metaconfig.json': enc('{"Type":"Set","Version":"1","debugMode":"ForceModuleImport"}') }, /Type must be Audit or AuditAndSet/],
     [{ 'x.mof': enc(mof), 'x.metaconfig.json': enc('{"Type":"Audit","Version":"1","debugMode":"ForceModuleImport"}') }, /never be published/],
-    [{ 'x.mof': new Uint8Array(101 * 1024 * 1024), 'x.metaconfig.json': enc('{"Type":"Audit","Version":"1"}') }, /100 MB limit/],
   ];
   for (const [entries, re] of cases) {
     const r = inspectPackage(zipSync(entries, { level: 1 }), 'bad.zip');
@@ -119,6 +118,9 @@ test('inspect flags what Machine Configuration would reject', async () => {
   const { ['Modules/DriftscanDsc/DriftscanDsc.psm1']: _psm1, ...noRoot } = files;
   assert.deepEqual(inspectPackage(zipSync(noRoot), 'x.zip').findings.map((f) => f.message), ['Modules/DriftscanDsc/DriftscanDsc.psm1 is missing (the manifest\'s RootModule)']);
   assert.throws(() => inspectPackage(new Uint8Array([80, 75, 1, 2]), 'junk.zip'), /^DriftscanError: junk\.zip: not a readable zip/);
+  // Above the 100 MB limit the archive is refused before anything is inflated.
+  const big = zipSync({ 'x.mof': new Uint8Array(101 * 1024 * 1024), 'x.metaconfig.json': enc('{"Type":"Audit","Version":"1"}') }, { level: 1 });
+  assert.throws(() => inspectPackage(big, 'big.zip'), /^DriftscanError: big\.zip @ byte 0x[0-9a-f]+: entries declare more than Machine Configuration's 100 MB package limit unpacked; refusing to inflate$/);
 });
 
 test('enforcing packages get AuditAndSet metaconfig, both policy definitions and an initiative per folder', async () => {

@@ -235,7 +235,7 @@ interface HarnessResult {
   error?: string;
 }
 
-test('differential: DriftscanDsc Test() and Reasons equal driftscan check for generated (rule, state) pairs of every kind', { skip: needPwsh, timeout: 600_000 }, () => {
+test('differential: DriftscanDsc Test() and Reasons equal driftscan check for generated (rule, state) pairs of every kind', { skip: needPwsh(), timeout: 600_000 }, () => {
   const per = Number(process.env.DRIFTSCAN_DIFF_CASES ?? 600);
   const seed = Number(process.env.DRIFTSCAN_DIFF_SEED ?? 20260109);
   const cases: Case[] = [

@@ -18,7 +18,7 @@ import { loadBaselineText } from '../src/baseline/load.js';
 import { compileConfiguration } from '../src/compile/configuration.js';
 import { readMof } from '../src/compile/mof-reader.js';
 import { generateCollector } from '../src/state/snapshot/collector.js';
-import { needPwsh, runPwsh, runPwshFile, writeEngineModule } from './support/pwsh.js';
+import { needPwsh, runCollector, runPwsh, runPwshFile, writeEngineModule, type FakeRegistry, type FakeServices, type FakeValue } from './support/pwsh.js';
 import { repoRoot } from './support/paths.js';
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -45,7 +45,7 @@ test('the module is versioned with driftscan and exports one resource class per 
   }
 });
 
-test('every shipped and generated .ps1/.psm1/.psd1 parses with zero errors; the manifest loads with Import-PowerShellDataFile', { skip: needPwsh }, () => {
+test('every shipped and generated .ps1/.psm1/.psd1 parses with zero errors; the manifest loads with Import-PowerShellDataFile', { skip: needPwsh() }, () => {
   const psd1 = writeEngineModule();
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-parse-'));
   const collector = join(dir, 'collect.ps1');
@@ -73,7 +73,7 @@ test('every shipped and generated .ps1/.psm1/.psd1 parses with zero errors; the 
   assert.ok(lines.includes(`loaded ${DRIFTSCAN_DSC.version}`), out);
 });
 
-test('hostile rule text reaches the MOF and the resource as data: executed under pwsh, nothing is interpreted', { skip: needPwsh }, () => {
+test('hostile rule text reaches the MOF and the resource as data: executed under pwsh, nothing is interpreted', { skip: needPwsh() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-hostile-'));
   const canary = join(dir, 'canary');
   // Each would create the canary file if any layer evaluated it as PowerShell.
@@ -104,7 +104,7 @@ test('hostile rule text reaches the MOF and the resource as data: executed under
   assert.ok(!existsSync(canary), 'a payload ran');
 });
 
-test('README: the Reasons phrase the fleet sees is the line driftscan check prints, for the shipped example', { skip: needPwsh }, async () => {
+test('README: the Reasons phrase the fleet sees is the line driftscan check prints, for the shipped example', { skip: needPwsh() }, async () => {
   const { loadBaselines } = await import('../src/baseline/load.js');
   const { evaluate } = await import('../src/evaluate/evaluator.js');
   const { loadSnapshot } = await import('../src/state/snapshot/source.js');
@@ -134,7 +134,7 @@ test('README: the Reasons phrase the fleet sees is the line driftscan check prin
   assert.equal(check[2]!.ruleId, 'kerberos-max-token-size');
 });
 
-test('the collector reads through the shared Reader.ps1: run under pwsh with the seam backed by a snapshot fixture, its output checks the same', { skip: needPwsh }, async () => {
+test('the collector reads through the shared Reader.ps1: run under pwsh against a fake registry and services built from the snapshot fixture, its output checks the same', { skip: needPwsh() }, async () => {
   const { READER_BEGIN, READER_END } = await import('../src/state/snapshot/collector.js');
   const { loadBaselines } = await import('../src/baseline/load.js');
   const { ruleKind } = await import('../src/rules/index.js');
@@ -143,36 +143,34 @@ test('the collector reads through the shared Reader.ps1: run under pwsh with the
   const { loadSnapshot } = await import('../src/state/snapshot/source.js');
   const baselines = loadBaselines([join(repoRoot, 'policies', 'rdp-access-denied.yaml')]);
   const refs = mergeReferences(...baselines.flatMap((b) => b.rules.map((r) => ruleKind(r.kind)!.references(r.check))));
-  const script = generateCollector(refs);
-  const [head, rest] = script.split(`${READER_BEGIN}\r\n`);
+  // Plus services whose run state the reader queries: a quote and a backslash in a name reach WMI escaped.
+  const script = generateCollector({ keys: refs.keys, services: [...refs.services, 'TermService', "O'Svc\\x", 'Gone', 'Broken'] });
+  const [, rest] = script.split(`${READER_BEGIN}\r\n`);
   const [reader, tail] = rest!.split(`${READER_END}\r\n`);
-  assert.ok(reader!.includes('function Read-DriftscanKey') && tail!.includes('Read-DriftscanKey -Path'), 'the collector embeds Reader.ps1 and calls it');
-  const fixture = join(repoRoot, 'examples', 'snapshot.json');
-  // The fake seam: the same two functions, answering from the fixture's records (values filtered as the reader filters them).
-  const fake = `$Fixture = [System.IO.File]::ReadAllText(${q(fixture)}) | ConvertFrom-Json -AsHashtable -DateKind String
-function Read-DriftscanKey([string]$Path, [string[]]$ValueNames, [bool]$Acl, [switch]$AllValues) {
-  $r = @($Fixture.keys | Where-Object { [string]::Equals($_.path, $Path, [System.StringComparison]::OrdinalIgnoreCase) })[0]
-  if ($null -eq $r) { return [ordered]@{ path = $Path; exists = $false } }
-  $out = [ordered]@{ path = $Path; exists = [bool]$r.exists }
-  if (-not $r.exists) { return $out }
-  $vals = @($r.values)
-  if (-not $AllValues) { $out.valuesRead = [string[]]@($ValueNames); $vals = @($vals | Where-Object { $n = $_.name; @($ValueNames | Where-Object { [string]::Equals($_, $n, [System.StringComparison]::OrdinalIgnoreCase) }).Count -gt 0 }) }
-  $out.values = $vals
-  if ($Acl -and $r.sddl) { $out.sddl = $r.sddl }
-  return $out
-}
-function Read-DriftscanService([string]$Name) {
-  $s = @($Fixture.services | Where-Object { $_.name -eq $Name })[0]
-  if ($null -eq $s) { return [ordered]@{ name = $Name; exists = $false } }
-  return $s
-}
-`;
-  const dir = mkdtempSync(join(tmpdir(), 'driftscan-collect-'));
-  writeFileSync(join(dir, 'collect.ps1'), `${head}${fake.replace(/\n/g, '\r\n')}${tail}`);
-  // Windows sets COMPUTERNAME; the collector records it.
-  process.env.COMPUTERNAME ??= 'TEST-VM';
-  runPwshFile(join(dir, 'collect.ps1'), ['-OutFile', join(dir, 'snapshot.json')]);
-  const expected = evaluate(baselines, loadSnapshot(readFileSync(fixture), 'fixture')).results.map((r) => [r.ruleId, r.status, r.message]);
-  const got = evaluate(baselines, loadSnapshot(readFileSync(join(dir, 'snapshot.json')), 'collected')).results.map((r) => [r.ruleId, r.status, r.message]);
+  assert.equal(reader, `${readEngineSources().reader.replace(/\r?\n/g, '\r\n').trimEnd()}\r\n`, 'the collector embeds Reader.ps1 verbatim');
+  assert.ok(tail!.includes('Read-DriftscanKey -Path') && tail!.includes('Read-DriftscanService -Name'), 'and reads through it');
+  // The machine the fixture describes, as the registry API and WMI would show it: only Open-DriftscanKey
+  // and Get-CimInstance are replaced (test/support/pwsh.ts); everything the reader does runs as shipped.
+  const fixtureFile = join(repoRoot, 'examples', 'snapshot.json');
+  const fixture = JSON.parse(readFileSync(fixtureFile, 'utf8')) as { keys: Array<{ path: string; exists: boolean; sddl?: string; values?: FakeValue[] }>; services: Array<{ name: string; state: string; startType: string; startName: string }> };
+  const registry: FakeRegistry = Object.fromEntries(fixture.keys.filter((k) => k.exists).map((k) => [k.path, { values: k.values ?? [], ...(k.sddl ? { sddl: k.sddl } : {}) }]));
+  // WMI spells run states with spaces ('Start Pending'); the fixture's are single words.
+  const services: FakeServices = {
+    ...Object.fromEntries(fixture.services.map((s) => [s.name, { State: s.state, StartMode: s.startType, StartName: s.startName }])),
+    "O'Svc\\x": { State: 'Start Pending', StartMode: 'Auto', StartName: 'LocalSystem', DelayedAutoStart: true },
+    Broken: { error: 'Access denied' },
+  };
+  const run = runCollector(script, registry, { services });
+  assert.equal(run.status, 0, run.stderr);
+  const expected = evaluate(baselines, loadSnapshot(readFileSync(fixtureFile), 'fixture')).results.map((r) => [r.ruleId, r.status, r.message]);
+  const got = evaluate(baselines, loadSnapshot(Buffer.from(run.stdout), 'collected')).results.map((r) => [r.ruleId, r.status, r.message]);
   assert.deepEqual(got, expected);
+  assert.ok(expected.some(([, status]) => status === 'pass') && expected.some(([, status]) => status === 'fail'), JSON.stringify(expected));
+  const collected = JSON.parse(run.stdout) as { services: unknown[] };
+  assert.deepEqual(collected.services, [
+    { name: 'TermService', exists: true, state: 'Running', startType: 'Manual', startName: 'NT Authority\\NetworkService' },
+    { name: "O'Svc\\x", exists: true, state: 'StartPending', startType: 'Auto', startName: 'LocalSystem', delayedAutoStart: true },
+    { name: 'Gone', exists: false },
+    { name: 'Broken', exists: false, error: 'Access denied' },
+  ]);
 });

@@ -161,7 +161,19 @@ test('errors are one DriftscanError at file:line:col in plain words', () => {
     [`${H}[HKLM\\A\\\\B]\n`, 'in.reg:2:2', /empty key name/],
     [`${H}[-HKLM\\A]\n"a"="b"\n`, 'in.reg:3:1', /deletion block/],
     [`${H}garbage\n`, 'in.reg:2:1', /unexpected text/],
-    [`${H}[HKLM\\A]\n"a"=hex:01,\\`, 'in.reg:3', /continuation/],
+    [`${H}[HKLM\\A]\n"a"=hex:01,\\\n`, 'in.reg:3:12', /line continuation \\ at the end of the file: the rest of the value is missing/],
+    // Cut off mid-line (no line break after the last line): truncation, whatever the cut leaves.
+    [`${H}[HKLM\\A]\n"a"=hex:01,\\`, 'in.reg:3:13', /^in\.reg:3:13: file ends inside the value "a" without a line break: the file looks truncated/],
+    [`${H}[HKLM\\A]\n"a"=dword:000`, 'in.reg:3:14', /file ends inside the value "a" without/],
+    [`${H}[HKLM\\A]\n"a"=hex:01,\\\n  02,0`, 'in.reg:4:7', /file ends inside the value "a" started at line 3 without/],
+    [`${H}[HKLM\\A]\n@="x`, 'in.reg:3:5', /file ends inside the default value \(@\)/],
+    [`${H}[HKLM\\A]\n"na`, 'in.reg:3:4', /file ends inside a value name/],
+    [`${H}[HKLM\\A]\n[HKLM\\B`, 'in.reg:3:8', /file ends inside a \[key\] line/],
+    [`${H}[HKLM\\A]`, 'in.reg:2:9', /file ends inside a \[key\] line/],
+    // Nothing but the header: no registry state at all.
+    [`${H}`, 'in.reg:2:1', /no \[key\] block after the header/],
+    [`${H}\n; only a comment\n\n`, 'in.reg:5:1', /no \[key\] block after the header/],
+    ['REGEDIT4', 'in.reg:1:9', /no \[key\] block after the header/],
   ];
   for (const [text, where, message] of cases) {
     const err = parseError(utf8(text));
@@ -202,7 +214,8 @@ function modelArb(chars: fc.Arbitrary<string>, names: fc.Arbitrary<string>): fc.
     deleted: fc.boolean(),
     values: fc.array(fc.record({ name: names, value: fc.option(valueArb(chars), { nil: null, freq: 8 }) }), { maxLength: 6 }),
   });
-  return fc.array(block, { maxLength: 5 }).map((blocks) => blocks.map((b) => ({ ...b, values: b.deleted ? [] : b.values.map((v) => ({ ...v, line: 0 })), line: 0 })));
+  // At least one block: a file with none is rejected (tested above).
+  return fc.array(block, { minLength: 1, maxLength: 5 }).map((blocks) => blocks.map((b) => ({ ...b, values: b.deleted ? [] : b.values.map((v) => ({ ...v, line: 0 })), line: 0 })));
 }
 
 /** The parsed model without line numbers, for comparing with what was formatted. */
@@ -222,6 +235,29 @@ test('property: formatRegFile → UTF-16LE/UTF-8 bytes → parseRegFile gives th
       const back = parseRegFile(bytes, 'prop.reg');
       assert.equal(back.version, '5.00');
       assert.deepEqual(comparable(strip(back.keys)), comparable(strip(model)));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: an export cut off anywhere inside a line after the header is rejected as truncated, never read as a shorter export', () => {
+  const names = fc.string({ maxLength: 10 }).filter((s) => !/[\r\n\0]/.test(s));
+  fc.assert(
+    fc.property(modelArb(anyText, names), fc.nat(), (model, n) => {
+      const text = formatRegFile(model, { version: '5.00' });
+      const body = text.indexOf('\r\n') + 2;
+      const head = text.slice(0, body + (n % (text.length - body)));
+      const lastLine = head.slice(head.lastIndexOf('\n') + 1);
+      const continued = /\\\r\n[ ]*$/.test(head);
+      if (/\\\r\n?$/.test(head)) {
+        // Cut just after a continuation's line break: the value's remaining lines are missing.
+        assert.match(parseError(encodeRegFileText(head, '5.00')).message, /line continuation \\ at the end of the file/);
+        return;
+      }
+      // Cut at a line end, or just after the blank line between blocks: the file so far is complete.
+      if (/[\r\n]$/.test(head) || (lastLine.trim() === '' && !continued)) return;
+      const err = parseError(encodeRegFileText(head, '5.00'));
+      assert.match(err.message, /^in\.reg:\d+:\d+: file ends inside .* without a line break: the file looks truncated/, JSON.stringify(head.slice(-40)));
     }),
     { numRuns: 300 },
   );

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseRegFile } from '../src/state/reg/parse.js';
 import { regFileSource } from '../src/state/reg/source.js';
 import type { KeyState, Lookup, StateSource } from '../src/state/source.js';
@@ -41,6 +42,25 @@ test('coverage: present with a block, absent inside an exported subtree, unknown
   // The parent of the exported subtree is outside it.
   assert.equal(lookup(s, 'HKLM\\SOFTWARE\\Policies').status, 'unknown');
   assert.equal(lookup(s, 'HKCU\\SOFTWARE\\Policies\\Microsoft').status, 'unknown');
+});
+
+test('subkeyNames: a present key lists the keys the file holds directly below it (deletions and re-creations applied)', () => {
+  const s = source([
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts]', '@=hex(0):', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-5-32-544\\ActSysAc]', '@=hex(0):07,04,00,00', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-5-32-555]', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-5-32-555\\ActSysAc]', '@=hex(0):00,04,00,00', '',
+    '[HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-1-0]', '',
+    '[-HKEY_LOCAL_MACHINE\\SECURITY\\Policy\\Accounts\\S-1-1-0]', '',
+  ].join('\r\n'));
+  const accounts = present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts'));
+  // S-1-5-32-544 exists because importing its ActSysAc block creates it; S-1-1-0 was deleted.
+  assert.deepEqual(accounts.subkeyNames(), { status: 'present', value: ['S-1-5-32-544', 'S-1-5-32-555'] });
+  assert.deepEqual(present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\s-1-5-32-544')).subkeyNames(), { status: 'present', value: ['ActSysAc'] });
+  assert.deepEqual(present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\S-1-5-32-555\\ActSysAc')).subkeyNames(), { status: 'present', value: [] });
+  // Unusual type codes survive: REG_NONE default values as SECURITY stores them.
+  assert.deepEqual(present(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\S-1-5-32-555\\ActSysAc')).value(''), { type: 'Other', typeCode: 0, data: new Uint8Array([0, 4, 0, 0]) });
+  assert.deepEqual(lookup(s, 'HKLM\\SECURITY\\Policy\\Accounts\\S-1-1-0'), { status: 'absent' });
 });
 
 test('import semantics: later blocks merge, "v"=- deletes a value, [-key] deletes a subtree, a later block re-creates it', () => {
@@ -97,6 +117,33 @@ test('CurrentControlSet: literal blocks win; otherwise Select\\Current maps it; 
   const r = lookup(none, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time');
   assert.equal(r.status, 'unknown');
   assert.match((r as { reason: string }).reason, /no CurrentControlSet keys, and there is no HKLM\\SYSTEM\\Select value Current/);
+});
+
+test('CurrentControlSet: a Select\\Current that is there but unusable is damage (error at its line), a missing one is unknown', () => {
+  const withSelect = (current: string) => source([
+    '[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\W32Time]', '"Start"=dword:00000004', '',
+    '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]', '"Default"=dword:00000001', current, '',
+  ].join('\r\n'));
+  const ccs = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time';
+  for (const [line, problem] of [
+    ['"Current"="1"', 'is REG_SZ, not a REG_DWORD'],
+    ['"Current"=hex(5):00,00,00,01', 'is REG_DWORD_BIG_ENDIAN, not a REG_DWORD'],
+    ['"Current"=hex(4):01,00,00', 'is a REG_DWORD with 3 bytes of data, not 4'],
+    ['"Current"=dword:00000000', 'is 0, which names no ControlSet00n key'],
+    ['"Current"=dword:000003e8', 'is 1000, which names no ControlSet00n key'],
+  ] as const) {
+    // Line 8: the header, a blank line, then the value is the 6th line of the body.
+    assert.throws(() => lookup(withSelect(line), ccs), (err: unknown) => {
+      assert.ok(err instanceof DriftscanError, String(err));
+      assert.equal(err.message, `examples/x.reg:8:1: HKLM\\SYSTEM\\Select value Current ${problem}, so CurrentControlSet cannot be mapped to a ControlSet00n key`);
+      return true;
+    }, line);
+  }
+  // Paths that do not go through CurrentControlSet are unaffected.
+  assert.deepEqual(present(lookup(withSelect('"Current"="1"'), 'HKLM\\SYSTEM\\ControlSet001\\Services\\W32Time')).value('Start'), { type: 'DWord', data: 4 });
+  // Deleted or never exported: the export simply does not say which control set is current.
+  for (const line of ['"Current"=-', '']) assert.equal(lookup(withSelect(line), ccs).status, 'unknown', line);
+  assert.equal(present(lookup(withSelect('"Current"=dword:00000001'), ccs)).path, 'HKLM\\SYSTEM\\ControlSet001\\Services\\W32Time');
 });
 
 test('real data: hivexregedit export of a whole ControlSet001\\Services subtree plus Select, read through CurrentControlSet', { skip: needShared('hives/SYSTEM.xz') || missingTools() }, () => {

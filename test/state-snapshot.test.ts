@@ -48,7 +48,11 @@ test('sample snapshot: exact value types, names case-insensitive, present/absent
 
   assert.deepEqual(lookup(s, 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services'), { status: 'absent' });
   assert.deepEqual(lookup(s, 'HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services\\Client'), { status: 'absent' });
-  assert.deepEqual(lookup(s, 'HKLM\\SECURITY\\Policy'), { status: 'unknown', reason: 'snap/vm.json: the collector could not read HKLM\\SECURITY\\Policy: Requested registry access is not allowed.' });
+  assert.deepEqual(lookup(s, 'HKLM\\SECURITY\\Policy'), {
+    status: 'unknown',
+    reason: 'snap/vm.json: the collector could not read HKLM\\SECURITY\\Policy: Requested registry access is not allowed. ' +
+      '(only SYSTEM can read HKLM\\SECURITY: run the collector as SYSTEM, e.g. from a scheduled task running as SYSTEM or with psexec -s)',
+  });
   const missing = lookup(s, 'HKLM\\SOFTWARE\\Other');
   assert.equal(missing.status, 'unknown');
   assert.match((missing as { reason: string }).reason, /^snap\/vm\.json: snapshot has no data for HKLM\\SOFTWARE\\Other; regenerate the collector/);
@@ -106,6 +110,30 @@ test('CurrentControlSet: listed as read live, else mapped through Select\\Curren
   assert.equal(w.path, 'HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services\\W32Time');
   assert.deepEqual(lookup(s, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Gone\\Parameters'), { status: 'absent' });
   assert.equal(lookup(s, 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\Other').status, 'unknown');
+});
+
+test('CurrentControlSet: a Select\\Current that is there but unusable is an error naming its JSON path; a missing one is unknown', () => {
+  const doc = (current: Record<string, unknown> | undefined) => ({
+    schema: 'driftscan-snapshot/v1',
+    keys: [
+      { path: 'HKLM\\SYSTEM\\ControlSet001\\Services\\W32Time', exists: true, values: [{ name: 'Start', kind: 'DWord', data: 3 }] },
+      { path: 'HKLM\\SYSTEM\\Select', exists: true, values: [{ name: 'Default', kind: 'DWord', data: 1 }, ...(current ? [current] : [])] },
+    ],
+  });
+  const ccs = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time';
+  for (const [current, problem] of [
+    [{ name: 'current', kind: 'String', data: '1' }, 'is REG_SZ, not a REG_DWORD'],
+    [{ name: 'Current', kind: 'QWord', data: '1' }, 'is REG_QWORD, not a REG_DWORD'],
+    [{ name: 'Current', kind: 'DWord', data: 0 }, 'is 0, which names no ControlSet00n key'],
+  ] as const) {
+    assert.throws(() => lookup(load(doc(current)), ccs), (err: unknown) => {
+      assert.ok(err instanceof DriftscanError, String(err));
+      assert.equal(err.message, `${FILE}: $.keys[1].values[1]: HKLM\\SYSTEM\\Select value Current ${problem}, so CurrentControlSet cannot be mapped to a ControlSet00n key`);
+      return true;
+    });
+  }
+  assert.equal(lookup(load(doc(undefined)), ccs).status, 'unknown');
+  assert.equal(present(lookup(load(doc({ name: 'Current', kind: 'DWord', data: 1 })), ccs)).path, 'HKLM\\SYSTEM\\ControlSet001\\Services\\W32Time');
 });
 
 test('encodings: UTF-8 BOM and UTF-16LE BOM (PowerShell 5.1 redirection) load; invalid UTF-8 does not', () => {
@@ -210,4 +238,40 @@ test('fuzz: arbitrary bytes and mangled snapshots only ever raise DriftscanError
 test('schema errors point at the line and column of the offending value', () => {
   const text = '{\n  "schema": "driftscan-snapshot/v1",\n  "keys": [\n    { "path": "HKLM\\\\SOFTWARE\\\\X", "exists": true,\n      "values": [ { "name": "V", "kind": "DWord", "data": -1 } ] }\n  ]\n}\n';
   assert.equal(loadError(Buffer.from(text)).message, 'snap/vm.json:5:59: $.keys[0].values[0].data: must be >= 0');
+});
+
+test('subkeys: a recorded list answers subkeyNames and makes names missing from it absent; no list = unknown', () => {
+  const doc = clone();
+  doc.keys.push(
+    { path: 'HKLM\\SOFTWARE\\Tree', exists: true, valuesRead: [], values: [], subkeys: ['A', 'b'] },
+    { path: 'HKLM\\SOFTWARE\\Tree\\a', exists: true, valuesRead: [''], values: [], subkeys: [] },
+  );
+  const s = load(doc);
+  const tree = present(lookup(s, 'hklm\\software\\TREE'));
+  assert.deepEqual(tree.subkeyNames(), { status: 'present', value: ['A', 'b'] });
+  assert.deepEqual(present(lookup(s, 'HKLM\\SOFTWARE\\Tree\\A')).subkeyNames(), { status: 'present', value: [] });
+  // Compared case-insensitively; a listed key with no record of its own is unknown, an unlisted one absent.
+  assert.equal(lookup(s, 'HKLM\\SOFTWARE\\Tree\\B').status, 'unknown');
+  assert.deepEqual(lookup(s, 'HKLM\\SOFTWARE\\Tree\\c'), { status: 'absent' });
+  assert.deepEqual(lookup(s, 'HKLM\\SOFTWARE\\Tree\\c\\d'), { status: 'absent' });
+  assert.deepEqual(lookup(s, 'HKLM\\SOFTWARE\\Tree\\a\\x'), { status: 'absent' });
+  assert.equal(lookup(s, 'HKLM\\SOFTWARE\\Tree\\b\\x').status, 'unknown');
+  // Snapshots without subkey lists (older collectors, or keys read for their values only) still load.
+  const old = present(lookup(s, 'HKLM\\SOFTWARE\\Sample')).subkeyNames();
+  assert.equal(old.status, 'unknown');
+  assert.match((old as { reason: string }).reason, /^snap\/vm\.json: snapshot has no subkey list for HKLM\\SOFTWARE\\Sample; regenerate the collector/);
+  // CurrentControlSet is a link, not a stored subkey: SYSTEM's list (as a hive export writes it) says nothing about it.
+  const hive = load({ schema: 'driftscan-snapshot/v1', keys: [
+    { path: 'HKLM\\SYSTEM', exists: true, values: [], subkeys: ['ControlSet001', 'Select'] },
+    { path: 'HKLM\\SYSTEM\\Select', exists: true, values: [{ name: 'Current', kind: 'DWord', data: 1 }], subkeys: [] },
+    { path: 'HKLM\\SYSTEM\\ControlSet001', exists: true, values: [], subkeys: ['Control'] },
+    { path: 'HKLM\\SYSTEM\\ControlSet001\\Control', exists: true, values: [], subkeys: [] },
+  ] });
+  assert.equal(lookup(hive, 'HKLM\\SYSTEM\\CurrentControlSet\\Control').status, 'present');
+  assert.deepEqual(lookup(hive, 'HKLM\\SYSTEM\\CurrentControlSet\\Services'), { status: 'absent' });
+  assert.deepEqual(lookup(hive, 'HKLM\\SYSTEM\\ControlSet002'), { status: 'absent' });
+  // The schema checks the list.
+  const bad = clone();
+  bad.keys.push({ path: 'HKLM\\SOFTWARE\\Tree', exists: true, subkeys: ['ok', ''] });
+  assert.match(loadError(bad).message, /^snap\/vm\.json:\d+:\d+: \$\.keys\[\d+\]\.subkeys\[1\]: /);
 });

@@ -6,7 +6,14 @@
 # is not redirected to Wow6432Node; GetValue(..., DoNotExpandEnvironmentNames) because Get-ItemProperty
 # expands REG_EXPAND_SZ; .NET returns DWORD as signed Int32 and QWORD as Int64, so the data is
 # re-read as unsigned (QWORD as a decimal string, exact beyond 2^53); binary data as lower-case hex.
-# Records use the snapshot format (docs/snapshot-format.md), so a snapshot is a list of them.
+# Records use the snapshot format (docs/snapshot-format.md), so a snapshot is a list of them. Kinds
+# that enumerate subkeys (userRight: one key per account) read a subtree: Read-DriftscanKey then
+# outputs the key's record and those of the keys below it, each with its subkey names.
+#
+# Everything that touches the registry goes through Open-DriftscanKey and the RegistryKey methods
+# (GetValueNames, GetValueKind, GetValue, GetSubKeyNames, OpenSubKey, GetAccessControl, Close), and
+# services through Get-CimInstance, so tests run this very file under pwsh on Linux with those two
+# replaced by a fake registry (test/support/pwsh.ts).
 
 $DriftscanHives = @{
   HKLM = [Microsoft.Win32.RegistryHive]::LocalMachine
@@ -31,7 +38,8 @@ function ConvertTo-DriftscanHex($Bytes) {
 }
 
 # One value as raw data: strings unexpanded, DWORD unsigned, QWORD as a decimal string, bytes as hex.
-function Read-DriftscanValue([Microsoft.Win32.RegistryKey]$Key, [string]$Name) {
+# $Key is untyped so the tests can run this file on Linux against stand-ins with RegistryKey's methods.
+function Read-DriftscanValue($Key, [string]$Name) {
   $kind = $Key.GetValueKind($Name)
   $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
   $data = $null
@@ -49,33 +57,84 @@ function Read-DriftscanValue([Microsoft.Win32.RegistryKey]$Key, [string]$Name) {
   return [ordered]@{ name = $Name; kind = $kind.ToString(); data = $data }
 }
 
-# A key record: exists, the values named in $ValueNames ($null = all of them), and the SDDL when $Acl.
-function Read-DriftscanKey([string]$Path, [string[]]$ValueNames, [bool]$Acl, [switch]$AllValues) {
+# Fills $Record from the open key $Key: the values named in $ValueNames ($null = every value), the
+# SDDL when $Acl, and the subkey names when $ListSubkeys.
+function Read-DriftscanKeyData($Record, $Key, $ValueNames, [bool]$Acl, [bool]$ListSubkeys) {
+  $present = $Key.GetValueNames()
+  $values = New-Object System.Collections.Generic.List[object]
+  if ($null -eq $ValueNames) {
+    foreach ($n in $present) { $values.Add((Read-DriftscanValue $Key $n)) }
+  } else {
+    $Record.valuesRead = [string[]]@($ValueNames)
+    # One case-insensitive map of the names present (name -> name as stored): looking each wanted
+    # name up in the array instead costs present x wanted comparisons (issue #8). A name is taken
+    # once, however many spellings of it are wanted.
+    $stored = New-Object 'System.Collections.Generic.Dictionary[string,string]' ([System.StringComparer]::OrdinalIgnoreCase)
+    foreach ($n in $present) { $stored[$n] = $n }
+    foreach ($n in $ValueNames) {
+      if ($stored.ContainsKey($n)) {
+        $values.Add((Read-DriftscanValue $Key $stored[$n]))
+        [void]$stored.Remove($n)
+      }
+    }
+  }
+  $Record.values = $values.ToArray()
+  if ($ListSubkeys) { $Record.subkeys = [string[]]@($Key.GetSubKeyNames()) }
+  if ($Acl) {
+    try { $Record.sddl = $Key.GetAccessControl($DriftscanAclSections).GetSecurityDescriptorSddlForm($DriftscanAclSections) }
+    catch { $Record.sddlError = $_.Exception.Message }
+  }
+}
+
+# Outputs a record for each subkey listed in $Record (the record of the open key $Key), and below
+# each, down to $Subtree.Depth levels: parents before children, every one with its subkey names. A
+# subkey that cannot be read is recorded with its error, and nothing below it is read.
+function Read-DriftscanSubtree([string]$Path, $Key, $Record, $Subtree, [int]$Level) {
+  foreach ($name in $Record.subkeys) {
+    $child = [ordered]@{ path = "$Path\$name"; exists = $true }
+    $sub = $null
+    try {
+      $sub = $Key.OpenSubKey($name, $false)
+      if ($null -eq $sub) { $child.exists = $false } # deleted since it was listed
+      else { Read-DriftscanKeyData $child $sub $Subtree.ValueNames ([bool]$Subtree.Acl) $true }
+    } catch {
+      $child.error = $_.Exception.Message
+    }
+    $child
+    try {
+      if ($null -ne $sub -and -not $child.Contains('error') -and $Level -lt $Subtree.Depth) { Read-DriftscanSubtree $child.path $sub $child $Subtree ($Level + 1) }
+    } finally {
+      if ($null -ne $sub) { $sub.Close() }
+    }
+  }
+}
+
+# Key records (the snapshot format): outputs the record of $Path -- exists, the values named in
+# $ValueNames (every value with -AllValues), the SDDL when $Acl, the subkey names with -ListSubkeys
+# -- and, given $Subtree (@{ Depth = n; ValueNames = @(...) or $null for all; Acl = $bool }), then
+# the record of every key below it down to Depth levels, as Read-DriftscanSubtree reads them. A
+# key that cannot be read is recorded with its error, never as absent.
+function Read-DriftscanKey([string]$Path, [string[]]$ValueNames, [bool]$Acl, [switch]$AllValues, [switch]$ListSubkeys, $Subtree) {
   $record = [ordered]@{ path = $Path; exists = $false }
+  # $null means every value; an empty list means existence only.
+  $names = $null
+  if (-not $AllValues) { if ($null -eq $ValueNames) { $names = [string[]]@() } else { $names = $ValueNames } }
+  $key = $null
   try {
     $key = Open-DriftscanKey $Path $false
     if ($null -ne $key) {
       $record.exists = $true
-      $present = $key.GetValueNames()
-      if ($AllValues) { $names = $present }
-      else {
-        $wanted = @($ValueNames)
-        $names = @($present | Where-Object { $n = $_; @($wanted | Where-Object { [string]::Equals($_, $n, [System.StringComparison]::OrdinalIgnoreCase) }).Count -gt 0 })
-        $record.valuesRead = [string[]]$wanted
-      }
-      $values = New-Object System.Collections.Generic.List[object]
-      foreach ($n in $names) { $values.Add((Read-DriftscanValue $key $n)) }
-      $record.values = $values.ToArray()
-      if ($Acl) {
-        try { $record.sddl = $key.GetAccessControl($DriftscanAclSections).GetSecurityDescriptorSddlForm($DriftscanAclSections) }
-        catch { $record.sddlError = $_.Exception.Message }
-      }
-      $key.Close()
+      Read-DriftscanKeyData $record $key $names $Acl ($ListSubkeys -or $null -ne $Subtree)
     }
   } catch {
     $record.error = $_.Exception.Message
   }
-  return $record
+  $record
+  try {
+    if ($null -ne $key -and $null -ne $Subtree -and -not $record.Contains('error')) { Read-DriftscanSubtree $Path $key $record $Subtree 1 }
+  } finally {
+    if ($null -ne $key) { $key.Close() }
+  }
 }
 
 # A service record: exists, run state (ServiceControllerStatus spelling), start mode and account.

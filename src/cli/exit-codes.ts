@@ -7,7 +7,7 @@ export const EXIT = {
   OK: 0,
   /** At least one rule fails (or, for `compile --check`, the build is stale). */
   FAIL: 1,
-  /** Usage or input error: bad flags, invalid baseline, unreadable or damaged state. */
+  /** Usage or input error: bad flags, invalid baseline, unreadable or damaged state, or nothing evaluated. */
   INPUT: 2,
 } as const;
 
@@ -16,6 +16,15 @@ export interface GateOptions {
   failOnSeverity?: Severity;
   /** Rules the source could not answer fail the run too. */
   failOnSkipped?: boolean;
+  /** A run in which every rule was skipped (nothing evaluated) may pass. */
+  allowAllSkipped?: boolean;
+}
+
+/** The exit code of a `check` run and, when the run evaluated nothing, the one line that says so. */
+export interface GateOutcome {
+  exit: number;
+  /** Why the run exits 2 although no rule has an `error` verdict (printed on stderr). */
+  problem?: string;
 }
 
 /** `critical` ≥ `high` ≥ `medium` ≥ `low`. */
@@ -24,14 +33,24 @@ function atLeast(s: Severity, threshold: Severity): boolean {
 }
 
 /**
- * The exit code of a `check` run: 2 when any rule could not be evaluated (damaged state must not
- * pass a gate), 1 when a failure (or, with `failOnSkipped`, a skip) at or above the severity
- * threshold remains, else 0. Waived failures never fail the run.
+ * The outcome of a `check` run: 2 when any rule could not be evaluated (damaged state must not
+ * pass a gate) or when every rule was skipped — a run that checked nothing says nothing about the
+ * machine, and is far more often a wrong `--hive`/`--reg` than a deliberate choice, so it is an
+ * input problem (2), not a finding (1), unless `allowAllSkipped`. Then 1 when a failure (or, with
+ * `failOnSkipped`, a skip) at or above the severity threshold remains, else 0. Waived failures
+ * never fail the run; a waived rule was evaluated, so it is not "skipped".
  */
-export function checkExitCode(results: readonly RuleResult[], options: GateOptions = {}): number {
-  if (results.some((r) => r.status === 'error')) return EXIT.INPUT;
+export function checkOutcome(results: readonly RuleResult[], options: GateOptions = {}): GateOutcome {
+  if (results.some((r) => r.status === 'error')) return { exit: EXIT.INPUT };
+  if (options.allowAllSkipped !== true && results.every((r) => r.status === 'skipped')) {
+    const first = results[0];
+    const why = first
+      ? `every rule was skipped (${results.length} ${results.length === 1 ? 'rule' : 'rules'}), nothing was checked; first: ${first.ruleId}: ${first.message.replace(/\s*[\r\n]+\s*/g, ' ')}`
+      : 'the baselines hold no rules, so nothing was checked';
+    return { exit: EXIT.INPUT, problem: `${why} (pass --allow-all-skipped to accept)` };
+  }
   const threshold = options.failOnSeverity ?? 'low';
   const gating = results.filter((r) => atLeast(r.severity, threshold));
-  if (gating.some((r) => r.status === 'fail' || (options.failOnSkipped === true && r.status === 'skipped'))) return EXIT.FAIL;
-  return EXIT.OK;
+  if (gating.some((r) => r.status === 'fail' || (options.failOnSkipped === true && r.status === 'skipped'))) return { exit: EXIT.FAIL };
+  return { exit: EXIT.OK };
 }

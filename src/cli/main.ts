@@ -17,7 +17,9 @@ Exit codes:
   0  every rule passes or is waived (skipped rules do not fail unless --fail-on-skipped)
   1  at least one rule fails (at or above --fail-on-severity; compile --check: build/ is stale)
   2  usage or input error: bad flags, invalid baseline, unreadable or damaged state
-     (including a rule that could not be evaluated because the state is damaged)
+     (including a rule that could not be evaluated because the state is damaged),
+     or every rule was skipped so nothing was checked (unless --allow-all-skipped),
+     or an output file that cannot be written or would overwrite an input
 
 Add --debug to any command to see stack traces.`;
 

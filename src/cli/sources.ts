@@ -9,7 +9,7 @@ import { combineSources, type StateSource } from '../state/source.js';
 import { parseRegFile } from '../state/reg/parse.js';
 import { regFileSource } from '../state/reg/source.js';
 import { loadSnapshot } from '../state/snapshot/source.js';
-import { openHiveSource } from '../state/hive/hive-source.js';
+import { openHiveSource, type HiveSpec } from '../state/hive/hive-source.js';
 
 export interface SourceOptions {
   reg?: string[];
@@ -19,11 +19,17 @@ export interface SourceOptions {
 }
 
 
-/** Parses `NAME=FILE` for `--hive`. */
-export function parseHiveArg(arg: string): { name: string; file: string } {
+/**
+ * Parses `NAME=FILE` for `--hive`. `user:NAME=FILE` says outright that FILE is a user's hive, so a
+ * user whose name looks like a machine hive (`user:sam`) is not taken for a typo.
+ */
+export function parseHiveArg(arg: string): HiveSpec {
   const eq = arg.indexOf('=');
-  if (eq <= 0 || eq === arg.length - 1) throw usageError(`--hive expects NAME=FILE (NAME: ${MACHINE_HIVES.join(', ')} or a user name), got "${arg}"`);
-  return { name: arg.slice(0, eq), file: arg.slice(eq + 1) };
+  if (eq <= 0 || eq === arg.length - 1) throw usageError(`--hive expects NAME=FILE (NAME: ${MACHINE_HIVES.join(', ')}, or user:NAME for a user's NTUSER.DAT), got "${arg}"`);
+  const name = arg.slice(0, eq);
+  const file = arg.slice(eq + 1);
+  const user = /^user:/i.exec(name);
+  return user ? { name: name.slice(user[0].length), file, user: true } : { name, file };
 }
 
 /** Opens every source given; at least one is required. */

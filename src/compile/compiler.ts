@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { AssignmentType, Baseline } from '../rules/model.js';
-import { DriftscanError, formatLocation } from '../core/diagnostics.js';
+import { DriftscanError, formatLocation, usageError } from '../core/diagnostics.js';
 import { compileConfiguration, type CompiledConfiguration } from './configuration.js';
 import { buildPackage, type BuiltPackage, type ModuleContent } from './package.js';
 import { formatLock, type LockFile } from './modules/lock.js';
@@ -31,6 +31,7 @@ export interface OutputFile {
 
 export interface CompileOptions {
   assignmentType?: AssignmentType;
+  /** HTTPS folder the packages are uploaded to, without a query string: see `parseContentUriBase`. */
   contentUriBase?: string;
   /** Omit rules DSC cannot express instead of failing (see ConfigurationOptions.skipUnsupported). */
   skipUnsupported?: boolean;
@@ -59,8 +60,40 @@ export interface CompileResult {
   warnings: string[];
 }
 
+/**
+ * Checks `--content-uri-base` and returns it parsed. It is written into build/ (policy
+ * definitions, manifest.json), which teams commit, so it must not carry a secret: a query string
+ * (a SAS token), a fragment or credentials are refused. A SAS belongs to publish/deploy time, or
+ * is not needed at all with contentManagedIdentity. The error never repeats the query.
+ */
+export function parseContentUriBase(base: string): URL {
+  const flag = '--content-uri-base';
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw usageError(`${flag} must be an https:// URL`);
+  }
+  if (url.protocol !== 'https:') throw usageError(`${flag} must be an https:// URL`);
+  const shown = `${url.origin}${url.pathname}`;
+  if (base.includes('?') || base.includes('#')) {
+    throw usageError(`${flag} ${shown}${base.includes('?') ? '?' : '#'}…: a query string or fragment is not allowed (it looks like a SAS token, and this URL is written into ` +
+      'build/, which is committed: build/ must never hold a secret); give the container URL alone and add the SAS at publish/deploy time, ' +
+      'or let machines read the blob with contentManagedIdentity');
+  }
+  if (url.username || url.password) throw usageError(`${flag} ${shown}: credentials in the URL are not allowed (it is written into build/, which must never hold a secret)`);
+  return url;
+}
+
+/** The policy contentUri of `file` (`<name>/<name>.zip`) under `base`: each path segment percent-encoded. */
+export function contentUriFor(base: URL, file: string): string {
+  const folder = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  return `${base.origin}${folder}${file.split('/').map(encodeURIComponent).join('/')}`;
+}
+
 /** Compiles baselines; throws one DriftscanError with a line per problem. */
 export async function compileBaselines(baselines: readonly Baseline[], lock: LockFile, options: CompileOptions): Promise<CompileResult> {
+  const uriBase = options.contentUriBase === undefined ? undefined : parseContentUriBase(options.contentUriBase);
   const errors: string[] = [];
   const configs: Array<{ b: Baseline; c: CompiledConfiguration }> = [];
   for (const b of baselines) {
@@ -113,7 +146,7 @@ export async function compileBaselines(baselines: readonly Baseline[], lock: Loc
       if (r.omitted) warnings.push(`${at}: warning: rule ${r.ruleId} left out of package ${c.name} (${why}; audited by driftscan check only): ${r.omitted}`);
     }
     const file = `${c.name}/${c.name}.zip`;
-    const contentUri = options.contentUriBase ? `${options.contentUriBase.replace(/\/?$/, '/')}${file}` : undefined;
+    const contentUri = uriBase ? contentUriFor(uriBase, file) : undefined;
     packages.push({ baseline: b, configuration: c, package: pkg, file, ...(contentUri ? { contentUri } : {}) });
   }
   if (errors.length) throw new DriftscanError(errors.join('\n'));

@@ -2,14 +2,15 @@
  * `package inspect`: what is inside a Machine Configuration package and what the service or the
  * GuestConfiguration module would reject (machine-configuration.md §1–§2): zero or several root
  * MOFs, a nested top folder, names that disagree, a missing or malformed metaconfig, modules
- * the MOF references but the zip lacks, the in-box PSDesiredStateConfiguration module, a BOM,
- * more than 100 MB unpacked.
+ * the MOF references but the zip lacks, the in-box PSDesiredStateConfiguration module, a BOM.
+ * The archive itself is read by the shared bounded reader (`zip-read.ts`), which refuses, as an
+ * error rather than a finding, what is unsafe to unpack at all: zip-slip and other unsafe names,
+ * damaged entries (bad CRC), bombs and more than 100 MB unpacked.
  */
-import { unzipSync } from 'fflate';
-import { DriftscanError } from '../core/diagnostics.js';
 import { readMof, type MofReadInstance } from './mof-reader.js';
 import { MAX_PACKAGE_BYTES, sha256Upper } from './package.js';
 import { manifestVersion } from './modules/nupkg.js';
+import { readZip, ZIP_LIMITS, type ZipLimits } from './zip-read.js';
 
 export interface Finding {
   level: 'error' | 'warning';
@@ -28,31 +29,26 @@ export interface PackageReport {
   findings: Finding[];
 }
 
-/** Inspects package bytes; `label` names the file in errors. Throws only when the zip cannot be read at all. */
+/** The reader's limits for packages: Machine Configuration's own 100 MB unpacked limit (§1.4). */
+export const PACKAGE_LIMITS: ZipLimits = { ...ZIP_LIMITS, maxTotalBytes: MAX_PACKAGE_BYTES, totalLimitName: "Machine Configuration's 100 MB package limit" };
+
+/**
+ * Inspects package bytes; `label` names the file in errors. Throws a DriftscanError when the zip
+ * cannot be read or is unsafe to unpack; everything Machine Configuration would reject is a finding.
+ */
 export function inspectPackage(zip: Uint8Array, label: string): PackageReport {
-  const entries: Array<{ name: string; size: number }> = [];
-  let total = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(zip, {
-      filter: (f) => {
-        entries.push({ name: f.name, size: f.originalSize });
-        total += f.originalSize;
-        // Only what inspection reads is inflated: the MOF, the metaconfig and module manifests.
-        return !f.name.endsWith('/') && (/^[^/]+\.(mof|json)$/i.test(f.name) || /^Modules\/[^/]+\/[^/]+\.psd1$/i.test(f.name)) && f.originalSize < 64 * 1024 * 1024;
-      },
-    });
-  } catch (err) {
-    throw new DriftscanError(`not a readable zip archive (${(err as Error).message})`, { location: { file: label } });
-  }
+  // Only what inspection reads is kept: the root MOF and JSON files and module manifests (every entry is still inflated and CRC-checked).
+  const { entries: all, files, unpackedBytes } = readZip(zip, label, {
+    limits: PACKAGE_LIMITS,
+    keep: (e) => /^[^/]+\.(mof|json)$/i.test(e.name) || /^Modules\/[^/]+\/[^/]+\.psd1$/i.test(e.name),
+  });
+  const entries = all.map((e) => ({ name: e.name, size: e.size }));
   const findings: Finding[] = [];
   const error = (message: string) => findings.push({ level: 'error', message });
   const warn = (message: string) => findings.push({ level: 'warning', message });
-  const report: PackageReport = { contentHash: sha256Upper(zip), size: zip.length, unpackedBytes: total, entries, resources: [], modules: [], findings };
+  const report: PackageReport = { contentHash: sha256Upper(zip), size: zip.length, unpackedBytes, entries, resources: [], modules: [], findings };
 
-  if (total > MAX_PACKAGE_BYTES) error(`unpacks to ${total} bytes, above Machine Configuration's 100 MB limit`);
   const names = entries.map((e) => e.name);
-  if (names.some((n) => n.includes('\\'))) error('entry names contain backslashes; Machine Configuration expects forward slashes');
   const tops = new Set(names.map((n) => n.split('/')[0]));
   const mofs = names.filter((n) => /^[^/]+\.mof$/i.test(n));
   if (mofs.length === 0) {
@@ -69,7 +65,7 @@ export function inspectPackage(zip: Uint8Array, label: string): PackageReport {
   if (!names.some((n) => n === 'Modules/' || n.startsWith('Modules/'))) error('no Modules/ folder');
 
   const metaName = `${name}.metaconfig.json`;
-  const meta = files[metaName];
+  const meta = files.get(metaName);
   if (!meta) error(`no ${metaName} (the metaconfig must share the MOF's base name)`);
   else {
     try {
@@ -85,7 +81,7 @@ export function inspectPackage(zip: Uint8Array, label: string): PackageReport {
     }
   }
 
-  const mofBytes = files[mofName];
+  const mofBytes = files.get(mofName);
   if (!mofBytes) return report;
   if (mofBytes[0] === 0xef && mofBytes[1] === 0xbb && mofBytes[2] === 0xbf) warn(`${mofName} starts with a UTF-8 BOM; the GuestConfiguration module writes UTF-8 without BOM`);
   const utf16 = mofBytes[0] === 0xff && mofBytes[1] === 0xfe;
@@ -120,12 +116,12 @@ export function inspectPackage(zip: Uint8Array, label: string): PackageReport {
     referenced.set(moduleName, version);
   }
   for (const [mod, version] of referenced) {
-    const psd1 = Object.keys(files).find((k) => k.toLowerCase() === `modules/${mod.toLowerCase()}/${mod.toLowerCase()}.psd1`);
-    const found = psd1 ? manifestVersion(files[psd1]!) : undefined;
+    const psd1 = [...files.keys()].find((k) => k.toLowerCase() === `modules/${mod.toLowerCase()}/${mod.toLowerCase()}.psd1`);
+    const found = psd1 ? manifestVersion(files.get(psd1)!) : undefined;
     report.modules.push({ name: mod, ...(found ? { version: found } : {}) });
     if (!psd1) error(`module ${mod} is referenced by the MOF but Modules/${mod}/${mod}.psd1 is missing`);
     else if (found !== version) error(`Modules/${mod}: ModuleVersion ${found ?? '(none)'} but the MOF references ${version}`);
-    if (psd1 && mod === 'DriftscanDsc') driftscanModuleFindings(files[psd1]!, names, report.resources, error);
+    if (psd1 && mod === 'DriftscanDsc') driftscanModuleFindings(files.get(psd1)!, names, report.resources, error);
   }
   if (names.some((n) => /^Modules\/[^/]+\/\d+(\.\d+)+\//.test(n))) warn('a module has a version sub-folder (Modules/<Name>/<version>/); Machine Configuration packages copy the module base flat');
   return report;

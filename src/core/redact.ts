@@ -1,7 +1,10 @@
 /**
- * Removes secrets from text before it reaches a terminal or CI log: SAS signatures and other
- * credential query parameters in URLs (`?sv=…&sig=…`), user:password in URLs, and bearer tokens.
- * Applied to every message the CLI prints, so no command has to remember it.
+ * Removes secrets from text before it reaches a terminal, a CI log or a report file: SAS
+ * signatures and other credential query parameters in URLs (`?sv=…&sig=…`, also XML-escaped as
+ * `&amp;sig=` and as a bare SAS token `sig=…&sv=…`), user:password in URLs, bearer tokens and JWTs,
+ * and the keys of Azure/SQL connection strings (`AccountKey=…;`). Detection is by shape, not by
+ * where the text came from, so it also catches secrets in registry data. Applied to every message
+ * the CLI prints (io/console.ts) and to every report (report/redact.ts).
  */
 
 /** Query parameters that carry credentials (Azure SAS `sig`, OAuth, API keys). */
@@ -9,14 +12,25 @@ const SECRET_PARAMS = new Set(['sig', 'signature', 'token', 'access_token', 'ref
 
 /** `scheme://user:password@` */
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@?#]+@/gi;
-/** `?name=value` / `&name=value` anywhere (URLs in messages may contain quotes that end a URL match early); a value does not end in punctuation, so "…&sig=x: 403" keeps its colon. */
-const QUERY_PARAM = /([?&])([^=&?\s#"'<>]+)=([^&\s#"'<>]*[^&\s#"'<>:;,.)])?/g;
+/**
+ * `?name=value` / `&name=value` anywhere (URLs in messages may contain quotes that end a URL match
+ * early), `&amp;name=` too (JUnit/SARIF XML escapes the ampersand); a value does not end in
+ * punctuation, so "…&sig=x: 403" keeps its colon, nor holds a backslash, so JSON's `…&sig=x\"` keeps
+ * its escape (and the document stays valid JSON when it is redacted again on its way to stdout).
+ */
+const QUERY_PARAM = /(\?|&(?:amp;)?)([^=&?\s#"'<>;\\]+)=([^&\s#"'<>\\]*[^&\s#"'<>:;,.)\\])?/g;
+/** A SAS token kept without its URL starts with a parameter, not with `?`: `sig=…&sv=…`. */
+const BARE_SIGNATURE = /(^|[\s"'(=,;])(sig|signature)=([^&\s#"'<>\\]*[^&\s#"'<>:;,.)\\])/gi;
+/** Connection strings (`DefaultEndpointsProtocol=https;AccountName=a;AccountKey=…;`, ADO.NET `Password=…;`). */
+const CONNECTION_KEY = /(^|[\s;"'])(AccountKey|SharedAccessKey|Password|Pwd)=([^;\s"'<>\\]+)/gi;
 
 /** `text` with credentials in URLs and bearer tokens replaced by `REDACTED`. */
 export function redactSecrets(text: string): string {
   return text
     .replace(USERINFO, '$1REDACTED@')
     .replace(QUERY_PARAM, (m, sep: string, name: string) => (SECRET_PARAMS.has(safeDecode(name).toLowerCase()) ? `${sep}${name}=REDACTED` : m))
+    .replace(BARE_SIGNATURE, (m, before: string, name: string, value: string) => (value === 'REDACTED' ? m : `${before}${name}=REDACTED`))
+    .replace(CONNECTION_KEY, '$1$2=REDACTED')
     .replace(JWT, 'REDACTED')
     .replace(/\b(Bearer|bearer)(\s+)([A-Za-z0-9._~+/=-]{16,})/g, (m, scheme: string, space: string, token: string) => (looksLikeToken(token) ? `${scheme}${space}REDACTED` : m))
     .replace(/\b(Basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])/g, (m, scheme: string, space: string, b64: string) => (isBasicCredential(b64) ? `${scheme}${space}REDACTED` : m));

@@ -192,6 +192,8 @@ function snapshotKey(w: WalkedKey, base: RegistryPath, security: boolean, errors
     errors.push(...problems);
   }
   key.values = w.values.map((v) => snapshotValue(v.name, v.value));
+  // The dump holds the whole subtree, so its subkey lists are complete (unless the key is damaged).
+  if (w.errors.length === 0) key.subkeys = w.subkeyNames;
   return key;
 }
 

@@ -8,6 +8,7 @@ import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import { renderTable } from './table.js';
+import { redactReport } from './redact.js';
 
 import type { ReportFormat } from './formats.js';
 
@@ -22,8 +23,13 @@ export interface RenderOptions {
   width?: number;
 }
 
-/** Renders `report` in `format`; the result ends with a newline. */
-export function renderReport(report: Report, format: ReportFormat, options: RenderOptions = {}): string {
+/**
+ * Renders `report` in `format`; the result ends with a newline. Secrets in machine data (SAS
+ * signatures, bearer tokens, URL and connection-string credentials) are redacted here, once, for
+ * every format and whether the text goes to stdout or to an `--output` file.
+ */
+export function renderReport(unredacted: Report, format: ReportFormat, options: RenderOptions = {}): string {
+  const { report } = redactReport(unredacted);
   const cwd = options.cwd ?? process.cwd();
   switch (format) {
     case 'table':

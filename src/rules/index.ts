@@ -4,8 +4,9 @@ import { registryValue } from './registry-value.js';
 import { registryKey } from './registry-key.js';
 import { registryAcl } from './registry-acl.js';
 import { service } from './service.js';
+import { userRight } from './user-right/index.js';
 
-export const RULE_KINDS: readonly RuleKind<any>[] = [registryValue, registryKey, registryAcl, service];
+export const RULE_KINDS: readonly RuleKind<any>[] = [registryValue, registryKey, registryAcl, service, userRight];
 
 /** The kind registered under `name`, or undefined. */
 export function ruleKind(name: string): RuleKind<any> | undefined {

@@ -1,7 +1,9 @@
 /**
- * The rule-kind contract. Like InSpec resources, each kind of check is one module that owns
- * its schema fragment, its parsing/validation, its evaluation, the state it needs to read and
- * its documentation — adding a kind touches one file plus the list in `index.ts`.
+ * The rule-kind contract. Like InSpec resources, each kind of check is one module (or one folder,
+ * e.g. `user-right/`) that owns its schema fragment, its parsing/validation, its evaluation, the
+ * state it needs to read and its documentation — adding a kind touches its own files plus the list
+ * in `index.ts`. All offline state is registry: a kind declares the keys, values, ACLs and subtrees
+ * it reads (`references`), and every source serves them through `StateSource.key`.
  */
 import type { SourceLocation } from '../core/diagnostics.js';
 import type { StateSource } from '../state/source.js';
@@ -51,7 +53,7 @@ export interface RuleKind<Check = unknown> {
   readonly parameterizable: Readonly<Record<string, 'string' | 'integer' | 'boolean' | 'array'>>;
   /** Validates and normalises the body (parameters already substituted). */
   parse(body: Record<string, unknown>, ctx: ParseContext): Check;
-  /** The keys, values, ACLs and services evaluation reads (drives the collector script). */
+  /** The keys, values, ACLs, subtrees and services evaluation reads (drives the collector script). */
   references(check: Check): StateReferences;
   /** Evaluates against a state source. May throw `DriftscanError` for damaged data (→ `error`). */
   evaluate(check: Check, source: StateSource): Verdict;

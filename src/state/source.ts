@@ -17,6 +17,9 @@ export type Lookup<T> =
   | { status: 'absent' }
   | { status: 'unknown'; reason: string };
 
+/** An answer that cannot be "absent" (a present key always has a subkey list): known, or why not. */
+export type Listing<T> = Exclude<Lookup<T>, { status: 'absent' }>;
+
 /** A registry key as a source sees it. Reads are lazy: a hive decodes only what is asked for. */
 export interface KeyState {
   /** The key's path as found in the source (e.g. `HKLM\SYSTEM\ControlSet001\…` after resolving CurrentControlSet). */
@@ -25,6 +28,13 @@ export interface KeyState {
   value(name: string): RegistryValue | undefined;
   /** Names of all values of the key, in source order. */
   valueNames(): string[];
+  /**
+   * Names of the key's subkeys, in source order, for kinds that enumerate them (one subkey per
+   * account, per service…). `unknown` when the source does not know the full list: a snapshot
+   * whose collector did not list this key's subkeys. A name not in a known list looks up as
+   * absent; a listed one as present (or, in a snapshot that did not read it, unknown).
+   */
+  subkeyNames(): Listing<string[]>;
   /** The key's security descriptor, or `unknown` when the source carries no ACLs. */
   security(): Lookup<SecurityDescriptor>;
 }

@@ -5,7 +5,7 @@
  * export command resolve it here, so they agree on what a usable `Select\Current` is.
  */
 import type { RegistryPath } from './registry-path.js';
-import type { RegistryValue } from './value.js';
+import { REG, regTypeName, typeCodeOf, type RegistryValue } from './value.js';
 
 /** `HKLM\SYSTEM\Select`, the key holding `Current`. */
 export const SELECT_KEY: RegistryPath = { root: 'HKLM', segments: ['SYSTEM', 'Select'] };
@@ -35,7 +35,14 @@ export type ControlSetNumber = { ok: true; current: number } | { ok: false; dama
 /** Interprets the `Select\Current` value (undefined = the value or its key is missing). */
 export function controlSetNumber(current: RegistryValue | undefined): ControlSetNumber {
   if (current === undefined) return { ok: false, damaged: false, problem: 'there is no HKLM\\SYSTEM\\Select value Current' };
-  if (current.type !== 'DWord') return { ok: false, damaged: true, problem: `HKLM\\SYSTEM\\Select value Current is ${current.type}, not a DWORD` };
+  if (current.type !== 'DWord') {
+    const code = typeCodeOf(current);
+    // A REG_DWORD that decodes as 'Other' has the wrong data size; say so rather than "not a DWORD".
+    const problem = current.type === 'Other' && code === REG.DWORD
+      ? `HKLM\\SYSTEM\\Select value Current is a REG_DWORD with ${current.data.length} bytes of data, not 4`
+      : `HKLM\\SYSTEM\\Select value Current is ${regTypeName(code)}, not a REG_DWORD`;
+    return { ok: false, damaged: true, problem };
+  }
   if (current.data < 1 || current.data > 999) return { ok: false, damaged: true, problem: `HKLM\\SYSTEM\\Select value Current is ${current.data}, which names no ControlSet00n key` };
   return { ok: true, current: current.data };
 }

@@ -13,11 +13,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `driftscan …args` with `cwd` (default: repo root) and returns exit status and output. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
-  const cmd = fromSources
-    ? [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'cli', 'main.ts'), ...args]
-    : [process.execPath, join(repoRoot, 'bin', 'driftscan.js'), ...args];
+/**
+ * Runs `driftscan …args` with `cwd` (default: repo root) and returns exit status and output.
+ * `under` is a command the CLI runs under (`['setpriv', '--reuid=65534', …]`, `['unshare', '-m', …]`).
+ */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; under?: string[] } = {}): CliResult {
+  const cmd = [
+    ...(options.under ?? []),
+    ...(fromSources
+      ? [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'cli', 'main.ts'), ...args]
+      : [process.execPath, join(repoRoot, 'bin', 'driftscan.js'), ...args]),
+  ];
   const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...options.env },

@@ -26,6 +26,15 @@ export function memorySource(keys: Record<string, MemoryKey>, options: { service
           path: found.path,
           value: (name) => Object.entries(values).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1],
           valueNames: () => Object.keys(values),
+          subkeyNames: () => {
+            if (options.coverAll === false) return { status: 'unknown', reason: 'not covered' };
+            // The keys given directly below this one (in the order given).
+            const id = registryPathKey(parseRegistryPath(found.path));
+            const names = [...map.values()].map((k) => parseRegistryPath(k.path))
+              .filter((p) => p.segments.length > 0 && registryPathKey({ root: p.root, segments: p.segments.slice(0, -1) }) === id)
+              .map((p) => p.segments[p.segments.length - 1]!);
+            return { status: 'present', value: names };
+          },
           security: () => (found.key.sddl === undefined ? { status: 'unknown', reason: 'no ACLs in this source' } : { status: 'present', value: parseSddl(found.key.sddl) }),
         },
       };

@@ -1,7 +1,7 @@
 /** `driftscan check`: evaluate baselines against machine state and gate a build. */
 import { Option, type Command } from 'commander';
 import { REPORT_FORMATS, type ReportFormat } from '../../report/formats.js';
-import { checkExitCode } from '../exit-codes.js';
+import { checkOutcome } from '../exit-codes.js';
 import type { Severity } from '../../rules/model.js';
 import type { RegisterCommand } from '../command.js';
 import { baselinePaths, collect, paramOption, parseParams } from '../options.js';
@@ -19,40 +19,55 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
     .option('--reg <file>', 'a .reg export (REGEDIT4 or 5.00, UTF-16LE or UTF-8); repeatable', collect)
     .option('--snapshot <file>', 'a JSON snapshot written by the collector script (driftscan collector); repeatable', collect)
-    .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM, SECURITY or <user>=NTUSER.DAT; repeatable', collect)
+    .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM or SECURITY=FILE, or user:<name>=NTUSER.DAT; the file must be that hive; repeatable', collect)
     .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
-    .option('-o, --output <file>', 'write the report to a file (atomically) instead of stdout')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout: a regular file is replaced atomically ' +
+      '(through a symbolic link, the target); a device, FIFO or /dev/stdout is written through; an input file is refused')
     .addOption(paramOption())
     .addOption(new Option('--fail-on-severity <severity>', 'only failures of this severity or higher make the run exit 1 (all are still reported)').choices(['low', 'medium', 'high', 'critical']).default('low'))
     .option('--fail-on-skipped', 'exit 1 when a rule is skipped because the source cannot answer it')
+    .option('--allow-all-skipped', 'exit 0 (not 2) when every rule is skipped, i.e. the state given answers none of them')
     .option('--no-color', 'plain table output even on a terminal')
     .addHelpText('after', `
 Examples:
   driftscan check policies/rdp-access-denied.yaml --reg examples/drifted.reg
   driftscan check --windows-dir /mnt/image --format sarif --output reports/driftscan.sarif
   driftscan check policies/ --hive SYSTEM=SYSTEM --hive SOFTWARE=SOFTWARE --format junit -o reports/junit.xml
+  driftscan check policies/ --windows-dir /mnt/image --hive user:alice=/mnt/image/Users/alice/NTUSER.DAT
+
+Each --hive file must hold the hive it is given as (told from its root keys), and a NAME close to a machine
+hive's (SYTEM) is refused; user:<name> marks a user hive (a bare <name>= still works for an NTUSER.DAT).
 
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
+A run in which every rule is skipped checked nothing: it exits 2 with one line saying why, unless
+--allow-all-skipped.
 With --fail-on-severity high, only high and critical failures make the run exit 1.
 A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
-    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; failOnSeverity: Severity }) => {
+    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; allowAllSkipped?: boolean; failOnSeverity: Severity }) => {
       // Loaded on use so `--help`, `--version` and other commands start without them.
-      const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit }, { openSources }] = await Promise.all([
+      const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit, prepareOutput }, { openSources }, { baselineInputs, sourceInputs }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../evaluate/evaluator.js'),
         import('../../report/index.js'),
         import('../../io/output-file.js'),
         import('../sources.js'),
+        import('../inputs.js'),
       ]);
-      const baselines = loadBaselines(baselinePaths(paths), { parameters: parseParams(o.param) });
+      const params = parseParams(o.param);
+      const files = baselinePaths(paths);
+      // Before anything is read: an output that is one of the inputs would destroy it.
+      const output = o.output === undefined ? undefined : prepareOutput(o.output, [...baselineInputs(files), ...sourceInputs(o)], { what: 'report' });
+      const baselines = loadBaselines(files, { parameters: params });
       const source = openSources(o);
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
-      emit(o.output, renderReport(report, o.format, { color, cwd: process.cwd() }));
+      emit(output, renderReport(report, o.format, { color, cwd: process.cwd() }), 'report');
       if (o.output) stderr.write(`driftscan: wrote ${o.format} report to ${o.output} (${summaryLine(report.summary)})\n`);
-      setExit(checkExitCode(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true }));
+      const outcome = checkOutcome(report.results, { failOnSeverity: o.failOnSeverity, failOnSkipped: o.failOnSkipped === true, allowAllSkipped: o.allowAllSkipped === true });
+      if (outcome.problem) stderr.write(`driftscan: ${outcome.problem}\n`);
+      setExit(outcome.exit);
     });
 };
 

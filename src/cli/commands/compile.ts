@@ -40,8 +40,9 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         '(machines cache by version) unless --bump raises the patch version in the baseline file.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
-    .option('--out <dir>', 'output folder', 'build')
-    .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip)')
+    .option('--out <dir>', 'output folder, written all or nothing (temp files, then renames); an output over an input file is refused', 'build')
+    .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip); ' +
+      'no query string: it is written into build/, so add a SAS token at publish/deploy time, not here')
     .option('--assignment-type <type>', `override every baseline's assignment type (${ASSIGNMENT_TYPES.join(', ')})`)
     .option('--lock <file>', 'package lock file (default: modules.lock.json beside the first baseline)')
     .option('--bump', 'raise the patch version of baselines whose package content changed without a version change')
@@ -56,13 +57,12 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       if (o.assignmentType && !ASSIGNMENT_TYPES.includes(o.assignmentType as AssignmentType)) {
         throw usageError(`--assignment-type must be one of ${ASSIGNMENT_TYPES.join(', ')}`);
       }
-      if (o.contentUriBase && !/^https:\/\/[^/]+/i.test(o.contentUriBase)) throw usageError('--content-uri-base must be an https:// URL');
       const definitionScope = o.policyScope?.replace(/\/+$/, '');
       if (definitionScope !== undefined && !POLICY_SCOPE.test(definitionScope)) {
         throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
       }
       // Loaded on use: the compiler and zip writer are the heaviest part of the CLI.
-      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath }, { emptyLock, parseLock }, { buildEngineModule, ENGINE_MODULE_NAME }, { readEngineSources }, { VERSION }, { policyFiles }, { writeFileAtomic }] = await Promise.all([
+      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath, parseContentUriBase }, { emptyLock, parseLock }, { buildEngineModule, ENGINE_MODULE_NAME }, { readEngineSources }, { VERSION }, { policyFiles }, { prepareOutput, prepareOutputFolder, writeOutputs }, { baselineInputs }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../compile/compiler.js'),
         import('../../compile/modules/lock.js'),
@@ -71,11 +71,19 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         import('../../core/version.js'),
         import('../../compile/policy-files.js'),
         import('../../io/output-file.js'),
+        import('../inputs.js'),
       ]);
+      // Before any baseline is read: a SAS token in the base would end up in build/.
+      if (o.contentUriBase !== undefined) parseContentUriBase(o.contentUriBase);
       const inputs = baselinePaths(paths);
       const files = expandBaselinePaths(inputs);
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
       const lockFile = o.lock ?? join(statSync(inputs[0]!).isDirectory() ? inputs[0]! : dirname(files[0]!), 'modules.lock.json');
+      // The files read that nothing may be written over (the lock and bumped baselines are rewritten on purpose).
+      const readOnly = baselineInputs(files);
+      // Before anything is read: `--out` on a file, or `--lock` on a baseline, fail now rather than mid-build.
+      const lockTarget = o.check ? undefined : prepareOutput(lockFile, readOnly, { what: 'lock file', option: '--lock' });
+      if (!o.check) prepareOutputFolder(o.out, 'output folder');
       const lock = existsSync(lockFile) ? parseLock(readInputFile(lockFile, 'lock file').toString('utf8'), lockFile) : emptyLock();
       const baselines = loadBaselines(inputs);
       const result = await compileBaselines(baselines, lock, {
@@ -91,6 +99,11 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         baselineText: (file) => readInputFile(file, 'baseline').toString('utf8'),
         policies: (packages) => policyFiles(packages, definitionScope ? { definitionScope } : {}),
       });
+      // Every target is resolved and checked before the first write, so a folder in the way, a path
+      // through a file or an output over an input stops the run before build/ is half updated.
+      const lockAndOthers = [...readOnly, { file: lockFile, what: 'lock file' }];
+      const targets = o.check ? [] : result.outputs.map((f) => ({ f, target: prepareOutput(outputPath(o.out, f), lockAndOthers, { what: 'build output', option: 'build output' }) }));
+      const edits = [...result.baselineEdits].map(([file, text]) => ({ file, text, target: prepareOutput(file, [], { what: 'baseline' }) }));
       for (const w of result.warnings) stderr.write(`driftscan: ${w}\n`);
       if (!o.contentUriBase) stderr.write('driftscan: note: no --content-uri-base, so no Azure Policy definitions (they must name the uploaded package URL)\n');
       if (o.check) {
@@ -105,11 +118,15 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         }
         return;
       }
-      // Packages and policies first, the manifest (what CI and deploy scripts read) last, then the sources.
-      for (const f of result.outputs) writeFileAtomic(outputPath(o.out, f), f.data);
-      if (!existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== result.lockText) writeFileAtomic(lockFile, result.lockText);
-      for (const [file, text] of result.baselineEdits) {
-        writeFileAtomic(file, text);
+      // All or nothing: every file goes to a temp file first, then they are renamed in this order:
+      // packages and policies, the manifest (what CI and deploy scripts read), then the sources.
+      const lockChanged = !existsSync(lockFile) || readFileSync(lockFile, 'utf8') !== result.lockText;
+      writeOutputs([
+        ...targets.map(({ f, target }) => ({ target, data: f.data, what: 'build output' })),
+        ...(lockChanged ? [{ target: lockTarget!, data: result.lockText, what: 'lock file' }] : []),
+        ...edits.map(({ text, target }) => ({ target, data: text, what: 'baseline' })),
+      ]);
+      for (const { file } of edits) {
         const p = result.packages.find((x) => x.baseline.file === file)!;
         stdout.write(`bumped ${file}: version ${p.configuration.version}\n`);
       }

@@ -26,8 +26,9 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       'NTUSER.DAT → HKEY_CURRENT_USER)')
     .addOption(new Option('-f, --format <format>', 'reg: regedit 5.00 text; json: the snapshot shape (keys, values, sddl)').choices([...EXPORT_FORMATS]).default('reg'))
     .option('--security', 'include each key\'s security descriptor as SDDL (reg: a "; sddl: …" comment line before the key)')
-    .option('-o, --output <file>', 'write to a file (atomically); .reg files are written UTF-16LE with a BOM, as regedit writes them ' +
-      '(without --output, text goes to stdout as UTF-8)')
+    .option('-o, --output <file>', 'write to a file, replaced atomically and only when the export is complete (a device, ' +
+      'FIFO or /dev/stdout is written through); .reg files are written UTF-16LE with a BOM, as regedit writes them ' +
+      '(without --output, and to /dev/stdout, text goes out as UTF-8)')
     .addHelpText('after', `
 Examples:
   driftscan export --hive /mnt/image/Windows/System32/config/SYSTEM --path 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService' --security
@@ -35,14 +36,18 @@ Examples:
   driftscan export --hive hivex.hive --prefix 'HKEY_LOCAL_MACHINE\\TEST' -o test.reg
 
 Keys whose cells are damaged are exported as far as they can be read, with a "; driftscan: unreadable: …"
-comment (reg) or an "error" field (json); each problem is also printed to stderr and the exit code is 2.`)
+comment (reg) or an "error" field (json) on stdout; each problem is also printed to stderr and the exit code
+is 2. With --output such an incomplete export is not written (an existing file stays as it was).`)
     .action(async (o: { hive: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
-      const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openAtomicFileWriter }] = await Promise.all([
+      const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openOutput, prepareOutput }, { hiveInputs }] = await Promise.all([
         import('../../state/hive/hive-source.js'),
         import('../../export/dump.js'),
         import('../../windows/registry-path.js'),
         import('../../io/output-file.js'),
+        import('../inputs.js'),
       ]);
+      // Before anything is read: `export --hive H -o H` (or -o H.LOG1) would replace what it reads.
+      const target = o.output === undefined ? undefined : prepareOutput(o.output, hiveInputs(o.hive, '--hive input'), { what: 'export' });
       const prefixText = o.prefix ?? defaultPrefix(o.hive);
       if (!prefixText) {
         throw usageError(`cannot tell where ${o.hive} is mounted from its name: pass --prefix (e.g. --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE')`);
@@ -59,14 +64,20 @@ comment (reg) or an "error" field (json); each problem is also printed to stderr
       const base: RegistryPath = { root: prefix.root, segments: [...prefix.segments, ...segments] };
       const options = { format: o.format, security: o.security === true };
       let errors: string[];
-      if (o.output) {
-        const out = openAtomicFileWriter(o.output);
+      let kept = false;
+      if (target) {
+        const out = openOutput(target, 'export');
         try {
-          // regedit writes 5.00 files as UTF-16LE with a BOM; JSON is UTF-8.
-          const utf16 = o.format === 'reg';
+          // regedit writes 5.00 files as UTF-16LE with a BOM; JSON, and text for the console, are UTF-8.
+          const utf16 = o.format === 'reg' && !out.console;
           if (utf16) out.write(Buffer.from([0xff, 0xfe]));
           errors = exportHive(key, base, options, { write: (t) => out.write(utf16 ? Buffer.from(t, 'utf16le') : t) });
-          out.commit();
+          // An export with unreadable parts is incomplete (exit 2): a file is not put in place, so a
+          // failed run never leaves a partial file. A device, FIFO or the console already has it all.
+          if (errors.length === 0 || out.target.kind !== 'replace') {
+            out.commit();
+            kept = true;
+          } else out.abort();
         } catch (err) {
           out.abort();
           throw err;
@@ -76,7 +87,11 @@ comment (reg) or an "error" field (json); each problem is also printed to stderr
         errors = exportHive(key, base, options, { write: (t) => stdout.write(t) });
       }
       for (const e of errors) stderr.write(`driftscan: ${e}\n`);
-      if (o.output) stderr.write(`driftscan: wrote ${o.output}\n`);
+      if (o.output !== undefined) {
+        stderr.write(kept
+          ? `driftscan: wrote ${o.output}\n`
+          : `driftscan: ${o.output} not written: the export is incomplete (run without --output to see the readable part)\n`);
+      }
       setExit(errors.length > 0 ? EXIT.INPUT : EXIT.OK);
     });
 };

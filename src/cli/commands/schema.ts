@@ -13,9 +13,9 @@ export const register: RegisterCommand = (program: Command) => {
     .command('schema')
     .summary('print the JSON Schema of baseline files')
     .description('Print the JSON Schema of driftscan baseline files. The repository ships it as schema/baseline.schema.json;\nreference it from YAML with: # yaml-language-server: $schema=<path>/baseline.schema.json')
-    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .option('-o, --output <file>', 'write to a file instead of stdout (replaced atomically; a device, FIFO or /dev/stdout is written through)')
     .action(async (o: { output?: string }) => {
       const { emit } = await import('../../io/output-file.js');
-      emit(o.output, await baselineSchemaText());
+      emit(o.output, await baselineSchemaText(), 'schema');
     });
 };

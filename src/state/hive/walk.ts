@@ -12,6 +12,8 @@ export interface WalkedKey {
   /** `base` plus the key names from the walk's start key down to this key. */
   segments: string[];
   values: Array<{ name: string; value: RegistryValue }>;
+  /** Names of the subkeys that could be read (complete when `errors` is empty). */
+  subkeyNames: string[];
   errors: HiveError[];
 }
 
@@ -22,7 +24,7 @@ export function* walkHive(start: HiveKey, base: readonly string[] = []): Generat
   while (stack.length > 0) {
     const { key, segments } = stack.pop()!;
     const { subkeys, values, errors } = key.readable();
-    const entry: WalkedKey = { key, segments, values: [], errors };
+    const entry: WalkedKey = { key, segments, values: [], subkeyNames: subkeys.map((k) => k.name), errors };
     for (const v of values) {
       try {
         entry.values.push({ name: v.name, value: v.decoded() });

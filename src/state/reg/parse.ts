@@ -90,9 +90,12 @@ class Parser {
   private version: RegFile['version'] = '5.00';
   private current: RegKeyBlock | undefined;
   private readonly keys: RegKeyBlock[] = [];
+  /** Whether the last line has its line break: every exporter ends each line with one. */
+  private readonly complete: boolean;
 
   constructor(text: string, private readonly file: string, private readonly encoding: RegFileEncoding) {
     this.lines = text.split(/\r\n|\n|\r/);
+    this.complete = /[\r\n]$/.test(text);
   }
 
   private fail(message: string, line: number, col: number): never {
@@ -110,6 +113,8 @@ class Parser {
       const shown = header.length > 60 ? `${header.slice(0, 60)}…` : header;
       this.fail(`expected the header "${HEADER_500}" or "${HEADER_4}", found ${JSON.stringify(shown)}`, i + 1, 1);
     }
+    const headerLine = i;
+    this.truncation(headerLine);
     for (i++; i < this.lines.length; i++) {
       const raw = this.lines[i]!;
       const indent = raw.length - raw.trimStart().length;
@@ -124,7 +129,45 @@ class Parser {
         this.fail('unexpected text; expected [key], "name"=value, @=value or a ; comment', lineNo, indent + 1);
       }
     }
+    if (this.keys.length === 0) {
+      // regedit, reg export, Wine and hivexregedit always write at least the exported key, so a
+      // header alone is a cut-off or empty file; as machine state it would make absence rules pass.
+      const last = this.lines.length;
+      this.fail('no [key] block after the header: the file holds no registry state (an empty or cut-off export?)', last, this.lines[last - 1]!.length + 1);
+    }
     return { version: this.version, encoding: this.encoding, keys: this.keys };
+  }
+
+  /**
+   * A file cut off mid-line still parses — `dword:000`, half the bytes of a hex value, a key block
+   * missing its later values — and would be read as a shorter, different export. Every exporter
+   * ends its last line with a line break, so a last line with content and no break is truncation.
+   */
+  private truncation(headerLine: number): void {
+    const last = this.lines.length - 1;
+    const text = this.lines[last]!;
+    if (this.complete || last === headerLine) return;
+    // Walk back over `\` continuations to the line the value starts on.
+    let start = last;
+    const continues = (line: string) => line.trimEnd().endsWith('\\') || line.replace(/;.*$/, '').trimEnd().endsWith('\\');
+    while (start - 1 > headerLine && continues(this.lines[start - 1]!)) start--;
+    // Trailing blanks or a comment lose nothing, unless they are the indent of a continued value.
+    if (start === last && (text.trim() === '' || text.trimStart().startsWith(';'))) return;
+    const first = this.lines[start]!;
+    const indent = first.length - first.trimStart().length;
+    let what = `line ${start + 1}`;
+    if (first[indent] === '[') what = 'a [key] line';
+    else if (first[indent] === '@') what = 'the default value (@)';
+    else if (first[indent] === '"') {
+      try {
+        what = `the value ${JSON.stringify(this.quoted(first, indent, start + 1).text)}`;
+      } catch (err) {
+        if (!(err instanceof DriftscanError)) throw err;
+        what = 'a value name';
+      }
+    }
+    const started = start === last ? '' : ` started at line ${start + 1}`;
+    this.fail(`file ends inside ${what}${started} without a line break: the file looks truncated (complete exports end with one)`, last + 1, text.length + 1);
   }
 
   private keyLine(text: string, line: number, col: number): void {
@@ -258,7 +301,10 @@ class Parser {
       if (trimmed.endsWith('\\')) {
         logical += trimmed.slice(0, -1);
         li++;
-        if (li >= this.lines.length) this.fail('line continuation \\ at the end of the file', li, this.lines[li - 1]!.length);
+        // Only the empty remainder after the last line break can follow: the data was cut off there.
+        if (li >= this.lines.length || (li === this.lines.length - 1 && this.lines[li] === '')) {
+          this.fail('line continuation \\ at the end of the file: the rest of the value is missing (truncated?)', li, this.lines[li - 1]!.length);
+        }
         const next = this.lines[li]!;
         col = next.length - next.trimStart().length;
         continue;

@@ -1,7 +1,8 @@
 /**
  * Generates the PowerShell collector: a dependency-free script (Windows PowerShell 5.1 and
- * PowerShell 7) that reads exactly the referenced keys, values, key ACLs and services and writes
- * a `driftscan-snapshot/v1` JSON file (docs/snapshot-format.md).
+ * PowerShell 7) that reads exactly the referenced keys, values, key ACLs, subtrees (with each
+ * key's subkey names) and services and writes a `driftscan-snapshot/v1` JSON file
+ * (docs/snapshot-format.md).
  *
  * The reading itself is dsc/DriftscanDsc/Reader.ps1, embedded verbatim: the DriftscanDsc module
  * reads machines with the same code (why it reads the way it does is explained there).
@@ -14,7 +15,9 @@
  */
 import { VERSION } from '../../core/version.js';
 import { readEngineSources } from '../../io/engine-sources.js';
-import { mergeReferences, type StateReferences } from '../references.js';
+import { mergeReferences, type KeyReference, type StateReferences } from '../references.js';
+import { parseRegistryPath } from '../../windows/registry-path.js';
+import { SYSTEM_ONLY_HIVES } from '../../windows/hives.js';
 
 export interface CollectorOptions {
   /** Version recorded in the script and snapshot (default: this driftscan's). */
@@ -24,7 +27,7 @@ export interface CollectorOptions {
 /** The collector script text (CRLF line ends, as Windows editors and PowerShell 5.1 expect). */
 export function generateCollector(refs: StateReferences, options: CollectorOptions = {}): string {
   const version = options.version ?? VERSION;
-  // mergeReferences dedupes and normalises paths to the short HKLM\… form Open-Key expects.
+  // mergeReferences dedupes and normalises paths to the short HKLM\… form the reader (Open-DriftscanKey) expects.
   const { keys: paths, services } = mergeReferences(refs);
 
   const header = [
@@ -36,9 +39,10 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
     '.DESCRIPTION',
     '  Run in 64-bit PowerShell as administrator (some keys deny even READ_CONTROL to others):',
     '    powershell -NoProfile -ExecutionPolicy Bypass -File collect.ps1 -OutFile snapshot.json',
+    ...systemOnlyNote(paths),
     '  Reads (listed below as line comments):',
     '#>',
-    ...paths.map((k) => `#   key ${commentText(k.path)}${describeReads(k.values, k.acl)}`),
+    ...paths.map((k) => `#   key ${commentText(k.path)}${describeReads(k)}`),
     ...services.map((s) => `#   service ${commentText(s)} (run state)`),
     ...(paths.length + services.length === 0 ? ['#   nothing (the baselines reference no keys or services)'] : []),
   ];
@@ -48,8 +52,10 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
     : [
         '$Keys = @(',
         ...paths.map((k, i) => {
-          const values = k.values === 'all' ? '$null' : `@(${k.values.map(psString).join(', ')})`;
-          return `  @{ Path = ${psString(k.path)}; ValueNames = ${values}; Acl = $${k.acl} }${i < paths.length - 1 ? ',' : ''}`;
+          const subtree = k.subtree
+            ? `; Subtree = @{ Depth = ${k.subtree.depth}; ValueNames = ${psNames(k.subtree.values)}; Acl = $${k.subtree.acl} }`
+            : '';
+          return `  @{ Path = ${psString(k.path)}; ValueNames = ${psNames(k.values)}; Acl = $${k.acl}${subtree} }${i < paths.length - 1 ? ',' : ''}`;
         }),
         ')',
       ];
@@ -79,14 +85,47 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
   return lines.join('\r\n') + '\r\n';
 }
 
-/** The lines around the embedded reader (dsc/DriftscanDsc/Reader.ps1), so a test can put a fake seam in its place. */
+/** The lines around the embedded reader (dsc/DriftscanDsc/Reader.ps1), so a test can find it in the script. */
 export const READER_BEGIN = '# --- Reader.ps1 (shared with the DriftscanDsc module) ---';
 export const READER_END = '# --- end of Reader.ps1 ---';
 
-function describeReads(values: string[] | 'all', acl: boolean): string {
-  const parts = [values === 'all' ? 'all values' : values.length === 0 ? 'existence' : `values ${values.map((v) => (v === '' ? '(default)' : commentText(v))).join(', ')}`];
-  if (acl) parts.push('ACL (SDDL)');
+/** `$null` (every value) or `@('a', 'b')`. */
+function psNames(values: string[] | 'all'): string {
+  return values === 'all' ? '$null' : `@(${values.map(psString).join(', ')})`;
+}
+
+function describeValues(values: string[] | 'all'): string {
+  return values === 'all' ? 'all values' : values.length === 0 ? 'existence' : `values ${values.map((v) => (v === '' ? '(default)' : commentText(v))).join(', ')}`;
+}
+
+function describeReads(k: KeyReference): string {
+  const parts = [describeValues(k.values)];
+  if (k.acl) parts.push('ACL (SDDL)');
+  if (k.subtree) {
+    const levels = k.subtree.depth === 1 ? 'its subkeys' : `subkeys ${k.subtree.depth} levels down`;
+    const below = describeValues(k.subtree.values);
+    parts.push(`${levels}, each with ${below === 'existence' ? 'its subkey names' : `${below} and its subkey names`}${k.subtree.acl ? ' and ACL' : ''}`);
+  }
   return `: ${parts.join('; ')}`;
+}
+
+/** Keys under HKLM\SECURITY or HKLM\SAM need SYSTEM: an administrator's run records them as access denied. */
+function systemOnlyNote(keys: readonly KeyReference[]): string[] {
+  const hives = new Set<string>();
+  for (const k of keys) {
+    try {
+      const p = parseRegistryPath(k.path);
+      const hive = p.root === 'HKLM' ? p.segments[0]?.toUpperCase() : undefined;
+      if (hive && (SYSTEM_ONLY_HIVES as readonly string[]).includes(hive)) hives.add(`HKLM\\${hive}`);
+    } catch {
+      // Rules validate their paths; an unparsable one is not under a SYSTEM-only hive.
+    }
+  }
+  if (hives.size === 0) return [];
+  return [
+    `  It reads ${[...hives].join(' and ')}, which only SYSTEM can read: run it as SYSTEM (a scheduled task`,
+    '  running as SYSTEM, or psexec -s) or those keys are recorded as access denied and their rules are skipped.',
+  ];
 }
 
 /** PowerShell treats these as single quotes inside single-quoted strings too. */
@@ -134,8 +173,9 @@ if (-not $OutFile) {
 
 $KeyRecords = New-Object System.Collections.Generic.List[object]
 foreach ($k in $Keys) {
-  if ($null -eq $k.ValueNames) { $KeyRecords.Add((Read-DriftscanKey -Path $k.Path -Acl $k.Acl -AllValues)) }
-  else { $KeyRecords.Add((Read-DriftscanKey -Path $k.Path -ValueNames $k.ValueNames -Acl $k.Acl)) }
+  $subtree = if ($k.ContainsKey('Subtree')) { $k.Subtree } else { $null }
+  # The key's record, then (for a subtree) the records below it, parents before children.
+  foreach ($record in @(Read-DriftscanKey -Path $k.Path -ValueNames $k.ValueNames -AllValues:($null -eq $k.ValueNames) -Acl $k.Acl -Subtree $subtree)) { $KeyRecords.Add($record) }
 }
 
 $ServiceRecords = New-Object System.Collections.Generic.List[object]

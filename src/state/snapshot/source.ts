@@ -1,7 +1,8 @@
 /**
  * JSON snapshots (`driftscan-snapshot/v1`, docs/snapshot-format.md): what the generated
  * PowerShell collector read on a machine. A snapshot speaks only for the keys it lists: listed
- * keys are present or absent, keys it has no record of (or could not read) are `unknown`.
+ * keys are present or absent, keys below a key recorded as missing are absent, and so are names
+ * missing from a recorded subkey list; keys it has no record of (or could not read) are `unknown`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
@@ -14,6 +15,7 @@ import {
   type RegistryPath,
 } from '../../windows/registry-path.js';
 import { SELECT_KEY, SELECT_VALUE, controlSetNumber, goesThroughCurrentControlSet, resolveCurrentControlSet } from '../../windows/control-set.js';
+import { SYSTEM_ONLY_HIVES } from '../../windows/hives.js';
 import { REG, type RegistryValue } from '../../windows/value.js';
 import type { SecurityDescriptor } from '../../windows/security-descriptor.js';
 import { parseSddl, SddlError } from '../../windows/sddl.js';
@@ -41,6 +43,8 @@ export interface SnapshotKey {
   sddlError?: string;
   valuesRead?: string[];
   values?: SnapshotValue[];
+  /** Names of the key's subkeys, when the collector listed them (for rules that enumerate subkeys). */
+  subkeys?: string[];
 }
 
 export type SnapshotValueKind = 'String' | 'ExpandString' | 'MultiString' | 'DWord' | 'QWord' | 'Binary' | 'None' | 'Unknown';
@@ -225,6 +229,8 @@ interface KeyEntry {
   path: RegistryPath;
   values: Map<string, { name: string; value: RegistryValue }>;
   valuesRead: Set<string> | undefined;
+  /** Upper-cased subkey names (as `registryPathKey` folds them), when recorded. */
+  subkeys: Set<string> | undefined;
   security?: Lookup<SecurityDescriptor>;
 }
 
@@ -247,23 +253,36 @@ export function snapshotSource(doc: SnapshotDocument, file: string): StateSource
       values.set(v.name.toLowerCase(), { name: v.name, value: toRegistryValue(v, `${where}.values[${j}]`, file) });
     });
     const valuesRead = record.valuesRead ? new Set(record.valuesRead.map((n) => n.toLowerCase())) : undefined;
-    keys.set(id, { record, index, path, values, valuesRead });
+    const subkeys = record.subkeys ? new Set(record.subkeys.map((n) => n.toUpperCase())) : undefined;
+    keys.set(id, { record, index, path, values, valuesRead, subkeys });
     if (record.error !== undefined) notices.push(`${file}: collector could not read ${record.path}: ${record.error}`);
   });
   const services = new Map((doc.services ?? []).map((s) => [s.name.toLowerCase(), s]));
 
   const regenerate = 'regenerate the collector with `driftscan collector` for the current baselines and collect again';
 
-  const find = (p: RegistryPath): Lookup<KeyState> | undefined => {
+  /** The key's own record: present, absent, or unreadable. */
+  const recorded = (p: RegistryPath): Lookup<KeyState> | undefined => {
     const entry = keys.get(registryPathKey(p));
-    if (entry) {
-      if (entry.record.error !== undefined) return { status: 'unknown', reason: `${file}: the collector could not read ${entry.record.path}: ${entry.record.error}` };
-      return entry.record.exists ? { status: 'present', value: keyState(entry, file) } : { status: 'absent' };
+    if (!entry) return undefined;
+    if (entry.record.error !== undefined) {
+      return { status: 'unknown', reason: `${file}: the collector could not read ${entry.record.path}: ${entry.record.error}${systemOnlyHint(entry.path)}` };
     }
-    // A parent recorded as missing means every key below it is missing too.
+    return entry.record.exists ? { status: 'present', value: keyState(entry, file) } : { status: 'absent' };
+  };
+  /**
+   * What the records above a key say about it: a parent recorded as missing means every key below
+   * it is missing too, and so does a name missing from a parent's recorded subkey list. The
+   * CurrentControlSet link is not a stored subkey (a hive's list of SYSTEM's subkeys lacks it), so
+   * a list says nothing about it.
+   */
+  const inferred = (p: RegistryPath): Lookup<KeyState> | undefined => {
     for (let n = p.segments.length - 1; n >= 0; n--) {
       const parent = keys.get(registryPathKey({ root: p.root, segments: p.segments.slice(0, n) }));
-      if (parent && parent.record.error === undefined && !parent.record.exists) return { status: 'absent' };
+      if (!parent || parent.record.error !== undefined) continue;
+      if (!parent.record.exists) return { status: 'absent' };
+      const link = n === 1 && goesThroughCurrentControlSet(p);
+      if (parent.subkeys && !link && !parent.subkeys.has(p.segments[n]!.toUpperCase())) return { status: 'absent' };
     }
     return undefined;
   };
@@ -273,17 +292,23 @@ export function snapshotSource(doc: SnapshotDocument, file: string): StateSource
     name: `snapshot ${file}${title ? ` (${title})` : ''}`,
     notices,
     key(path) {
-      const direct = find(path);
-      if (direct) return direct;
+      const own = recorded(path);
+      if (own) return own;
       if (goesThroughCurrentControlSet(path)) {
         // Hand-made or hive-derived snapshots may list ControlSet00n keys; map via Select\Current.
-        const n = controlSetNumber(keys.get(registryPathKey(SELECT_KEY))?.values.get(SELECT_VALUE.toLowerCase())?.value);
+        const select = keys.get(registryPathKey(SELECT_KEY));
+        const n = controlSetNumber(select?.values.get(SELECT_VALUE.toLowerCase())?.value);
         if (n.ok) {
-          const resolved = find(resolveCurrentControlSet(path, n.current));
-          if (resolved) return resolved;
+          const resolved = resolveCurrentControlSet(path, n.current);
+          const answer = recorded(resolved) ?? inferred(resolved);
+          if (answer) return answer;
+        } else if (n.damaged && select) {
+          // A Select\Current that is there but unusable is damage (→ `error`), not missing data.
+          const j = (select.record.values ?? []).findLastIndex((v) => v.name.toLowerCase() === SELECT_VALUE.toLowerCase());
+          throw new DriftscanError(`$.keys[${select.index}].values[${j}]: ${n.problem}, so CurrentControlSet cannot be mapped to a ControlSet00n key`, { location: { file } });
         }
       }
-      return { status: 'unknown', reason: `${file}: snapshot has no data for ${formatRegistryPath(path)}; ${regenerate}` };
+      return inferred(path) ?? { status: 'unknown', reason: `${file}: snapshot has no data for ${formatRegistryPath(path)}; ${regenerate}` };
     },
     serviceState(name) {
       const s = services.get(name.toLowerCase());
@@ -313,11 +338,25 @@ function keyState(entry: KeyEntry, file: string): KeyState {
       return undefined;
     },
     valueNames: () => [...entry.values.values()].map((v) => v.name),
+    subkeyNames() {
+      if (record.subkeys) return { status: 'present', value: [...record.subkeys] };
+      return { status: 'unknown', reason: `${file}: snapshot has no subkey list for ${record.path}; regenerate the collector for the current baselines` };
+    },
     security() {
       entry.security ??= readSecurity(record, file);
       return entry.security;
     },
   };
+}
+
+/**
+ * On a live machine only SYSTEM may read HKLM\SECURITY and HKLM\SAM, so an administrator's
+ * collector records "access denied" there; say how to get the data.
+ */
+function systemOnlyHint(p: RegistryPath): string {
+  const hive = p.root === 'HKLM' ? p.segments[0]?.toUpperCase() : undefined;
+  if (!hive || !(SYSTEM_ONLY_HIVES as readonly string[]).includes(hive)) return '';
+  return ` (only SYSTEM can read HKLM\\${hive}: run the collector as SYSTEM, e.g. from a scheduled task running as SYSTEM or with psexec -s)`;
 }
 
 function readSecurity(record: SnapshotKey, file: string): Lookup<SecurityDescriptor> {
