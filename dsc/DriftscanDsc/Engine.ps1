@@ -133,7 +133,8 @@ $script:DsMaxSubAuthority = [System.Numerics.BigInteger]::Pow(2, 32) - 1
 # parseSid: the canonical `S-1-...` form, or $null when the text is not a SID.
 function ConvertTo-DsCanonicalSid([string]$Text) {
   $fields = $Text.Split('-')
-  if ($fields.Length -lt 3 -or -not ($fields[0] -ceq 'S' -or $fields[0] -ceq 's')) { return $null }
+  # parseSidParts upper-cases the first field, so `s` and U+017F (long s) count as `S` too.
+  if ($fields.Length -lt 3 -or (Get-DsFold $fields[0]) -cne 'S') { return $null }
   if (-not ($fields[1] -ceq '1')) { return $null }
   $auth = $fields[2]
   if ($auth -cmatch '\A0[xX]') {
@@ -157,6 +158,34 @@ function ConvertTo-DsCanonicalSid([string]$Text) {
     [void]$parts.Add($v.ToString($script:DsInvariant))
   }
   return $parts -join '-'
+}
+
+# formatSid: `S-1-<authority>-<subs>`, the authority in decimal below 2^32, else `0x` and 12 hex digits.
+function Format-DsSidParts([uint64]$Authority, [uint64[]]$SubAuthorities) {
+  $a = if ($Authority -lt 4294967296) { $Authority.ToString($script:DsInvariant) } else { '0x' + $Authority.ToString('X12', $script:DsInvariant) }
+  return (@('S-1', $a) + @($SubAuthorities | ForEach-Object { $_.ToString($script:DsInvariant) })) -join '-'
+}
+
+# readSid: a binary SID at $Offset (revision, count, 6-byte big-endian authority, count little-endian
+# uint32s) -> @{ Sid; Length }. Throws saying what is wrong and where, never reads out of bounds.
+function Read-DsBinarySid([byte[]]$Bytes, [int]$Offset) {
+  if ($Offset -lt 0 -or $Offset + 8 -gt $Bytes.Length) {
+    throw "SID at offset $Offset is truncated: needs 8 header bytes, $([Math]::Max(0, $Bytes.Length - [Math]::Max(0, $Offset))) available"
+  }
+  $revision = [int]$Bytes[$Offset]
+  if ($revision -ne 1) { throw "SID at offset $Offset has revision $revision; expected 1" }
+  $count = [int]$Bytes[$Offset + 1]
+  if ($count -gt 15) { throw "SID at offset $Offset claims $count sub-authorities; at most 15 are allowed" }
+  $length = 8 + 4 * $count
+  if ($Offset + $length -gt $Bytes.Length) { throw "SID at offset $Offset is truncated: $count sub-authorities need $length bytes, $($Bytes.Length - $Offset) available" }
+  [uint64]$authority = 0
+  for ($i = 0; $i -lt 6; $i++) { $authority = $authority * 256 + $Bytes[$Offset + 2 + $i] }
+  $subs = [System.Collections.Generic.List[uint64]]::new()
+  for ($i = 0; $i -lt $count; $i++) {
+    $p = $Offset + 8 + 4 * $i
+    $subs.Add([uint64]$Bytes[$p] + 256 * [uint64]$Bytes[$p + 1] + 65536 * [uint64]$Bytes[$p + 2] + 16777216 * [uint64]$Bytes[$p + 3])
+  }
+  return @{ Sid = (Format-DsSidParts $authority $subs.ToArray()); Length = $length }
 }
 
 # Lookup tables built from $script:DsIdentityTable (generated from windows/identity.ts).
@@ -452,11 +481,15 @@ function Invoke-DsEvaluation([scriptblock]$Evaluate) {
 #
 # The only way the rules reach Windows. ReadKey returns a key record in the snapshot format
 # (docs/snapshot-format.md: path, exists, values[name, kind, data, typeCode], sddl, error);
-# ReadService a service record (name, exists, state, error). The write operations change exactly
+# ReadKeyTree the records of a key and of the keys below it ($Subtree: @{ Depth; ValueNames; Acl }),
+# each with its subkey names, as the collector records a subtree; ReadService a service record
+# (name, exists, state, error). The write operations change exactly
 # one thing each. Reader.ps1 implements them on Windows; tests replace $script:DsSeam with fakes.
 
 $script:DsSeam = @{
   ReadKey = { param([string]$Path, [string[]]$ValueNames, [bool]$Acl) Read-DriftscanKey -Path $Path -ValueNames $ValueNames -Acl $Acl }
+  # A key and the keys below it, as the collector reads subtrees: the records, parents before children.
+  ReadKeyTree = { param([string]$Path, [string[]]$ValueNames, [bool]$Acl, $Subtree) Read-DriftscanKey -Path $Path -ValueNames $ValueNames -Acl $Acl -Subtree $Subtree }
   ReadService = { param([string]$Name) Read-DriftscanService -Name $Name }
   SetValue = { param([string]$Path, [string]$Name, [string]$Kind, $Data) Write-DriftscanValue -Path $Path -Name $Name -Kind $Kind -Data $Data }
   RemoveValue = { param([string]$Path, [string]$Name) Remove-DriftscanValue -Path $Path -Name $Name }
@@ -471,6 +504,7 @@ $script:DsSeam = @{
 
 function Read-DsKey([string]$Path, [string[]]$ValueNames, [bool]$Acl) { return & $script:DsSeam.ReadKey $Path $ValueNames $Acl }
 function Read-DsService([string]$Name) { return & $script:DsSeam.ReadService $Name }
+function Read-DsKeyTree([string]$Path, [string[]]$ValueNames, [bool]$Acl, $Subtree) { return @(& $script:DsSeam.ReadKeyTree $Path $ValueNames $Acl $Subtree) }
 
 # A key as the rules see it: Unknown (with Reason), Absent, or Present with Values (by name, ignoring case) and Sddl.
 function Get-DsKeyState([string]$Path, [string[]]$ValueNames, [bool]$Acl) {
@@ -486,4 +520,49 @@ function Get-DsKeyValue($KeyState, [string]$Name) {
     if ($null -ne $v -and (Test-DsSameText ([string]$v.name) $Name)) { return ConvertFrom-DsValueRecord $v }
   }
   return $null
+}
+
+# --- Subtrees (state/snapshot/source.ts over the records ReadKeyTree returns) ----------------------
+
+# The records of one ReadKeyTree by path, and their subkey lists as sets (folded as registryPathKey folds).
+function New-DsKeyTree($Records) {
+  $byPath = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
+  $subkeys = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
+  foreach ($r in @($Records)) {
+    if ($null -eq $r) { continue }
+    $key = Get-DsFold ([string]$r.path)
+    $byPath[$key] = $r
+    if ($null -ne $r.subkeys) {
+      $set = [System.Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
+      foreach ($n in @($r.subkeys)) { [void]$set.Add((Get-DsFold ([string]$n))) }
+      $subkeys[$key] = $set
+    }
+  }
+  return @{ ByPath = $byPath; Subkeys = $subkeys }
+}
+
+# A key of a tree as the rules see it (the shape Get-DsKeyState returns): its own record when there
+# is one; else absent when a recorded ancestor does not exist or does not list the next name; else
+# unknown, naming the unreadable key above it.
+function Get-DsTreeKey($Tree, [string]$Path) {
+  $own = Get-DsEntry $Tree.ByPath (Get-DsFold $Path)
+  if ($null -ne $own) {
+    if ($null -ne $own.error) { return @{ Status = 'unknown'; Reason = "could not read $($own.path): $($own.error)" } }
+    if (-not $own.exists) { return @{ Status = 'absent' } }
+    return @{ Status = 'present'; Record = $own; Path = [string]$own.path }
+  }
+  $segments = $Path.Split('\')
+  $unreadable = $null
+  for ($n = $segments.Length - 1; $n -ge 1; $n--) {
+    $key = Get-DsFold ($segments[0..($n - 1)] -join '\')
+    $parent = Get-DsEntry $Tree.ByPath $key
+    if ($null -eq $parent) { continue }
+    if ($null -ne $parent.error) { if ($null -eq $unreadable) { $unreadable = $parent }; continue }
+    if (-not $parent.exists) { return @{ Status = 'absent' } }
+    # (TryGetValue, not Get-DsEntry: a function would unroll the set on output.)
+    $listed = $null
+    if ($Tree.Subkeys.TryGetValue($key, [ref]$listed) -and -not $listed.Contains((Get-DsFold $segments[$n]))) { return @{ Status = 'absent' } }
+  }
+  if ($null -ne $unreadable) { return @{ Status = 'unknown'; Reason = "could not read $($unreadable.path): $($unreadable.error)" } }
+  return @{ Status = 'unknown'; Reason = "$Path was not read" }
 }

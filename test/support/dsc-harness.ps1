@@ -1,10 +1,13 @@
 # Differential-test harness: loads the built DriftscanDsc module, replaces its seam with a fake
 # backed by JSON machine state, and for every case runs the resource's Test() and Get(), then for
 # settable cases Set() and Test() again. One pwsh process for all cases (start-up costs a second).
+# With -RealReader the seam is left as shipped: the module reads through its own Reader.ps1, whose
+# Open-DriftscanKey the test has replaced with a fake registry (test/support/pwsh.ts).
 param(
   [Parameter(Mandatory)] [string]$ModuleManifest,
   [Parameter(Mandatory)] [string]$CasesFile,
-  [Parameter(Mandatory)] [string]$OutFile
+  [Parameter(Mandatory)] [string]$OutFile,
+  [switch]$RealReader
 )
 $ErrorActionPreference = 'Stop'
 $module = Import-Module $ModuleManifest -PassThru -Force
@@ -30,62 +33,71 @@ function Restore-Strings($Node) {
 $cases = Restore-Strings $cases
 
 $results = & $module {
-  param($Cases)
+  param($Cases, [bool]$RealReader)
   # The fake seam: key records by folded path, service records by folded name. Writes change them
   # the way the Windows implementation changes the machine.
-  $script:FakeKeys = $null
-  $script:FakeServices = $null
+  $script:StateKeys = $null
+  $script:StateServices = $null
   $keyOf = { param($Path) $Path.ToUpperInvariant() }
-  function script:Get-FakeKey([string]$Path) {
-    $k = $script:FakeKeys[$Path.ToUpperInvariant()]
-    if ($null -eq $k) { $k = [ordered]@{ path = $Path; exists = $false; values = @() }; $script:FakeKeys[$Path.ToUpperInvariant()] = $k }
+  function script:Get-StateKey([string]$Path) {
+    $k = $script:StateKeys[$Path.ToUpperInvariant()]
+    if ($null -eq $k) { $k = [ordered]@{ path = $Path; exists = $false; values = @() }; $script:StateKeys[$Path.ToUpperInvariant()] = $k }
     return $k
   }
-  function script:Set-FakeValue([string]$Path, [string]$Name, [string]$Kind, $Data) {
-    $k = Get-FakeKey $Path
+  function script:Set-StateValue([string]$Path, [string]$Name, [string]$Kind, $Data) {
+    $k = Get-StateKey $Path
     $k.exists = $true
     $k.values = @(@($k.values) | Where-Object { $null -ne $_ -and -not [string]::Equals($_.name, $Name, [StringComparison]::OrdinalIgnoreCase) }) + @([ordered]@{ name = $Name; kind = $Kind; data = $Data })
   }
-  $script:DsSeam = @{
-    ReadKey = { param($Path, $ValueNames, $Acl) $k = $script:FakeKeys[$Path.ToUpperInvariant()]; if ($null -eq $k) { return [ordered]@{ path = $Path; exists = $false } }; return $k }
-    ReadService = { param($Name) $s = $script:FakeServices[$Name.ToUpperInvariant()]; if ($null -eq $s) { return [ordered]@{ name = $Name; exists = $false } }; return $s }
-    SetValue = { param($Path, $Name, $Kind, $Data) Set-FakeValue $Path $Name $Kind $Data }
-    RemoveValue = { param($Path, $Name) $k = Get-FakeKey $Path; $k.values = @(@($k.values) | Where-Object { $null -ne $_ -and -not [string]::Equals($_.name, $Name, [StringComparison]::OrdinalIgnoreCase) }) }
+  if (-not $RealReader) { $script:DsSeam = @{
+    ReadKey = { param($Path, $ValueNames, $Acl) $k = $script:StateKeys[$Path.ToUpperInvariant()]; if ($null -eq $k) { return [ordered]@{ path = $Path; exists = $false } }; return $k }
+    # The key's record (or "does not exist") and every recorded key below it, in recorded order: the
+    # cases hold subtrees as the collector records them (parents before children, with subkey lists).
+    ReadKeyTree = {
+      param($Path, $ValueNames, $Acl, $Subtree)
+      $prefix = $Path.ToUpperInvariant()
+      $own = $script:StateKeys[$prefix]
+      if ($null -eq $own) { [ordered]@{ path = $Path; exists = $false } } else { $own }
+      foreach ($k in @($script:StateKeys.Keys)) { if ($k.StartsWith("$prefix\", [StringComparison]::Ordinal)) { $script:StateKeys[$k] } }
+    }
+    ReadService = { param($Name) $s = $script:StateServices[$Name.ToUpperInvariant()]; if ($null -eq $s) { return [ordered]@{ name = $Name; exists = $false } }; return $s }
+    SetValue = { param($Path, $Name, $Kind, $Data) Set-StateValue $Path $Name $Kind $Data }
+    RemoveValue = { param($Path, $Name) $k = Get-StateKey $Path; $k.values = @(@($k.values) | Where-Object { $null -ne $_ -and -not [string]::Equals($_.name, $Name, [StringComparison]::OrdinalIgnoreCase) }) }
     # A new key inherits its parent's ACL on Windows; the fake gives it a typical inherited one.
-    NewKey = { param($Path) $k = Get-FakeKey $Path; $k.exists = $true; if (-not $k.Contains('sddl')) { $k.sddl = 'O:BAD:AI(A;CIID;KA;;;SY)(A;CIID;KA;;;BA)(A;CIID;KR;;;BU)' } }
+    NewKey = { param($Path) $k = Get-StateKey $Path; $k.exists = $true; if (-not $k.Contains('sddl')) { $k.sddl = 'O:BAD:AI(A;CIID;KA;;;SY)(A;CIID;KA;;;BA)(A;CIID;KR;;;BU)' } }
     RemoveKey = {
       param($Path)
       $prefix = $Path.ToUpperInvariant()
-      foreach ($k in @($script:FakeKeys.Keys)) {
-        if ($k -ceq $prefix -or $k.StartsWith("$prefix\", [StringComparison]::Ordinal)) { $script:FakeKeys[$k].exists = $false; $script:FakeKeys[$k].values = @(); $script:FakeKeys[$k].Remove('sddl') }
+      foreach ($k in @($script:StateKeys.Keys)) {
+        if ($k -ceq $prefix -or $k.StartsWith("$prefix\", [StringComparison]::Ordinal)) { $script:StateKeys[$k].exists = $false; $script:StateKeys[$k].values = @(); $script:StateKeys[$k].Remove('sddl') }
       }
     }
-    SetSddl = { param($Path, $Sddl) (Get-FakeKey $Path).sddl = $Sddl }
+    SetSddl = { param($Path, $Sddl) (Get-StateKey $Path).sddl = $Sddl }
     SetServiceStartup = {
       param($Name, $StartupType)
       $path = "HKLM\SYSTEM\CurrentControlSet\Services\$Name"
       $start = @{ Boot = 0; System = 1; Automatic = 2; AutomaticDelayedStart = 2; Manual = 3; Disabled = 4 }[$StartupType]
-      Set-FakeValue $path 'Start' 'DWord' ([uint32]$start)
-      Set-FakeValue $path 'DelayedAutostart' 'DWord' ([uint32]$(if ($StartupType -ceq 'AutomaticDelayedStart') { 1 } else { 0 }))
+      Set-StateValue $path 'Start' 'DWord' ([uint32]$start)
+      Set-StateValue $path 'DelayedAutostart' 'DWord' ([uint32]$(if ($StartupType -ceq 'AutomaticDelayedStart') { 1 } else { 0 }))
     }
-    SetServiceAccount = { param($Name, $Account) Set-FakeValue "HKLM\SYSTEM\CurrentControlSet\Services\$Name" 'ObjectName' 'String' $Account }
+    SetServiceAccount = { param($Name, $Account) Set-StateValue "HKLM\SYSTEM\CurrentControlSet\Services\$Name" 'ObjectName' 'String' $Account }
     SetServiceState = {
       param($Name, $State)
-      $s = $script:FakeServices[$Name.ToUpperInvariant()]
-      if ($null -eq $s) { $s = [ordered]@{ name = $Name }; $script:FakeServices[$Name.ToUpperInvariant()] = $s }
+      $s = $script:StateServices[$Name.ToUpperInvariant()]
+      if ($null -eq $s) { $s = [ordered]@{ name = $Name }; $script:StateServices[$Name.ToUpperInvariant()] = $s }
       $s.exists = $true; $s.state = $State
     }
     RemoveService = {
       param($Name)
       & $script:DsSeam.RemoveKey "HKLM\SYSTEM\CurrentControlSet\Services\$Name"
-      $script:FakeServices[$Name.ToUpperInvariant()] = [ordered]@{ name = $Name; exists = $false }
+      $script:StateServices[$Name.ToUpperInvariant()] = [ordered]@{ name = $Name; exists = $false }
     }
-  }
+  } }
   foreach ($case in $Cases) {
-    $script:FakeKeys = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
-    $script:FakeServices = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
-    foreach ($k in @($case.state.keys)) { $script:FakeKeys[$k.path.ToUpperInvariant()] = $k }
-    foreach ($s in @($case.state.services)) { $script:FakeServices[$s.name.ToUpperInvariant()] = $s }
+    $script:StateKeys = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
+    $script:StateServices = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::Ordinal)
+    foreach ($k in @($case.state.keys)) { $script:StateKeys[$k.path.ToUpperInvariant()] = $k }
+    foreach ($s in @($case.state.services)) { $script:StateServices[$s.name.ToUpperInvariant()] = $s }
     $out = [ordered]@{}
     try {
       $r = New-Object -TypeName $case.className
@@ -98,7 +110,7 @@ $results = & $module {
           $r.Set()
           $out.afterSet = $r.Test()
           $out.afterSetPhrase = @($r.Get().Reasons)[0].Phrase
-          $out.stateAfterSet = [ordered]@{ keys = @($script:FakeKeys.Values); services = @($script:FakeServices.Values) }
+          $out.stateAfterSet = [ordered]@{ keys = @($script:StateKeys.Values); services = @($script:StateServices.Values) }
         } catch { $out.setError = "$($_.Exception.Message) at $($_.InvocationInfo.PositionMessage)" }
       }
     } catch {
@@ -106,7 +118,7 @@ $results = & $module {
     }
     $out
   }
-} $cases
+} $cases $RealReader.IsPresent
 
 $json = ConvertTo-Json -InputObject @($results) -Depth 20 -Compress -EscapeHandling EscapeNonAscii
 [System.IO.File]::WriteAllText($OutFile, $json, [System.Text.UTF8Encoding]::new($false))

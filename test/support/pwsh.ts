@@ -37,9 +37,9 @@ export function needPwsh(): string | false {
   return findPwsh() ? false : 'pwsh (PowerShell 7) not on PATH, nor ~/.dotnet/tools/pwsh; skipping (.ci/run installs it)';
 }
 
-/** Runs `pwsh -NoProfile -NonInteractive -File script args…`; throws with stderr when it fails. */
-export function runPwshFile(script: string, args: string[]): string {
-  const r = spawnSync(findPwsh()!, ['-NoProfile', '-NonInteractive', '-File', script, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+/** Runs `pwsh -NoProfile -NonInteractive -File script args…` (with `env` added to the environment); throws with stderr when it fails. */
+export function runPwshFile(script: string, args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(findPwsh()!, ['-NoProfile', '-NonInteractive', '-File', script, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, ...env } });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`pwsh ${script} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return r.stdout;
@@ -53,13 +53,26 @@ export function runPwsh(command: string): string {
   return r.stdout;
 }
 
-/** Builds DriftscanDsc from the shipped sources into a temp folder; returns the .psd1 path. */
-export function writeEngineModule(): string {
+/**
+ * Builds DriftscanDsc from the shipped sources into a temp folder; returns the .psd1 path. With
+ * `fakeRegistry` the module's Reader.ps1 opens keys of the fake registry named by
+ * `$env:DRIFTSCAN_FAKE_REGISTRY` (see `withFakeRegistry` and `fakeMachineFile`) instead of Windows'.
+ */
+export function writeEngineModule(options: { fakeRegistry?: boolean } = {}): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'driftscan-dsc-')), 'DriftscanDsc');
   mkdirSync(dir);
   const m = buildEngineModule(readEngineSources(), VERSION);
-  for (const [name, data] of m.files) writeFileSync(join(dir, name), data);
+  for (const [name, data] of m.files) {
+    writeFileSync(join(dir, name), options.fakeRegistry && name.endsWith('.psm1') ? withFakeRegistry(new TextDecoder().decode(data)) : data);
+  }
   return join(dir, 'DriftscanDsc.psd1');
+}
+
+/** Writes the file the fake registry reads (`DRIFTSCAN_FAKE_REGISTRY`) into `dir`; returns its path. */
+export function fakeMachineFile(dir: string, registry: FakeRegistry, services: FakeServices = {}): string {
+  const file = join(dir, 'registry.json');
+  writeFileSync(file, JSON.stringify({ registry, services }));
+  return file;
 }
 
 /** The module provider `driftscan compile` uses: DriftscanDsc built from the shipped sources. */
@@ -232,9 +245,8 @@ export function runCollector(script: string, registry: FakeRegistry, options: { 
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-pwsh-'));
   try {
     const file = join(dir, 'collect.ps1');
-    const registryFile = join(dir, 'registry.json');
     writeFileSync(file, withFakeRegistry(script));
-    writeFileSync(registryFile, JSON.stringify({ registry, services: options.services ?? {} }));
+    const registryFile = fakeMachineFile(dir, registry, options.services);
     const r = spawnSync(findPwsh()!, ['-NoProfile', '-NonInteractive', '-File', file, '-OutFile', '-'], {
       encoding: 'utf8',
       env: { ...process.env, DRIFTSCAN_FAKE_REGISTRY: registryFile, COMPUTERNAME: 'FAKE-VM' },
