@@ -69,7 +69,7 @@ test('every shipped and generated .ps1/.psm1/.psd1 parses with zero errors; the 
     "loaded $($m.Version)"`);
   const lines = out.trim().split('\n');
   for (const f of files) assert.ok(lines.some((l) => l.startsWith(`0 ${f}`)), `${f}: ${lines.find((l) => l.includes(f))}`);
-  assert.ok(lines.includes(`manifest ${DRIFTSCAN_DSC.version} DriftscanDsc.psm1 DriftscanRegistryAcl,DriftscanRegistryKey,DriftscanRegistryValue,DriftscanService`), out);
+  assert.ok(lines.includes(`manifest ${DRIFTSCAN_DSC.version} DriftscanDsc.psm1 DriftscanRegistryAcl,DriftscanRegistryKey,DriftscanRegistryValue,DriftscanService,DriftscanUserRight`), out);
   assert.ok(lines.includes(`loaded ${DRIFTSCAN_DSC.version}`), out);
 });
 
