@@ -3,7 +3,9 @@
  * every rule kind and option. Each rule goes through the real loader and compiler (YAML → MOF), its
  * MOF instance's properties are set on the DriftscanDsc resource under real pwsh with the seam
  * backed by the state, and the resource's Test() and Reasons phrase must equal the TypeScript
- * evaluator's status and message for the same state (a snapshot of it) — byte for byte. Settable
+ * evaluator's status and message for the same state (a snapshot of it) — byte for byte (a skipped
+ * rule is worded per source, so there both must agree it is not compliant and the resource must
+ * name what it could not read). Settable
  * rules then run Set() and must be compliant afterwards, for the resource and for the TypeScript
  * evaluator reading the state Set() left behind.
  */
@@ -22,6 +24,9 @@ import { expectedFound } from '../src/rules/kind.js';
 import { ruleKind } from '../src/rules/index.js';
 import { snapshotSource, type SnapshotDocument, type SnapshotKey, type SnapshotService, type SnapshotValue } from '../src/state/snapshot/source.js';
 import { formatSddl } from '../src/windows/sddl.js';
+import { resolveIdentity } from '../src/windows/identity.js';
+import { encodeSid, parseSid } from '../src/windows/sid.js';
+import { USER_RIGHTS } from '../src/rules/user-right/rights.js';
 import type { Ace, SecurityDescriptor } from '../src/windows/security-descriptor.js';
 import { needPwsh, runPwshFile, writeEngineModule } from './support/pwsh.js';
 import { repoRoot } from './support/paths.js';
@@ -195,6 +200,135 @@ const aclCase: fc.Arbitrary<Case> = fc.record({
   return { kind: 'registryAcl', body, state: { keys: [{ path: normPath(c.path), exists: c.exists, values: [], ...(c.exists ? { sddl: formatSddl(sd) } : {}) }], services: [] } };
 });
 
+// --- userRight: the SECURITY hive's Policy\Accounts subtree as the collector records it ------------------
+
+const UR_ACCOUNTS = 'HKLM\\SECURITY\\Policy\\Accounts';
+const UR_RIGHTS = ['SeRemoteInteractiveLogonRight', 'SeDenyRemoteInteractiveLogonRight', 'SeDenyNetworkLogonRight', 'SeServiceLogonRight', 'SeInteractiveLogonRight',
+  'SeDebugPrivilege', 'SeBackupPrivilege', 'SeChangeNotifyPrivilege', 'SeCreateTokenPrivilege', 'SeDelegateSessionUserImpersonatePrivilege'];
+/** Accounts as rules name them (distinct SIDs): well-known names, SIDs, a service, `{ sid, name }` with and without a name. */
+const UR_RULE_ACCOUNTS: unknown[] = ['BUILTIN\\Administrators', 'BUILTIN\\Remote Desktop Users', 'Everyone', 'NT AUTHORITY\\LOCAL SERVICE', 'S-1-5-32-545', 'NT SERVICE\\MyService',
+  { sid: 'S-1-5-21-1004336348-1177238915-682003330-1001', name: 'CONTOSO\\rdp-admins' }, 'S-1-5-21-1004336348-1177238915-682003330-1002', { sid: 's-1-5-21-1004336348-1177238915-682003330-500' }];
+const urSid = (a: unknown): string => (typeof a === 'string' ? resolveIdentity(a)!.sid : parseSid((a as { sid: string }).sid));
+/** SIDs machines hold rights with: the rules' accounts and others, one with an authority of 2^32 or more (hex in SID strings). */
+const UR_MACHINE_SIDS = [...new Set([...UR_RULE_ACCOUNTS.map(urSid), 'S-1-5-19', 'S-1-5-20', 'S-1-5-6', 'S-1-5-90-0', 'S-1-0x000100000000-7', 'S-1-5-21-1004336348-1177238915-682003330-1003'])];
+
+const urVariant = fc.record({
+  name: fc.constantFrom(...Array<string>(40).fill('canonical'), 'lower', 'lower', 'zero', 'zero', 'notSid'),
+  sid: fc.constantFrom(...Array<string>(80).fill('ok'), 'absent', 'absent', 'absent', 'mismatch', 'truncated', 'extra', 'revision', 'string', 'nodefault', 'dword'),
+  store: fc.constantFrom('None', 'None', 'None', 'Binary', 'Numeric'),
+  damage: fc.constantFrom(...Array<string>(80).fill('none'), 'short', 'wide', 'count', 'string', 'nodefault'),
+  otherStore: fc.boolean(),
+  bits: fc.integer({ min: 0, max: 0xfff }),
+  luids: fc.uniqueArray(fc.integer({ min: 2, max: 36 }), { maxLength: 5 }),
+  highLuid: fc.boolean(),
+  subCase: fc.constantFrom('as', 'as', 'upper', 'lower'),
+  error: fc.constantFrom(...Array<string | null>(80).fill(null), 'account', 'store'),
+});
+
+/** The value LSA keeps data in (the default value), with `bytes` as data of `kind`. */
+function urDefault(bytes: Uint8Array, kind: 'None' | 'Binary' | 'Numeric' | 'String'): SnapshotValue {
+  const hex = Buffer.from(bytes).toString('hex');
+  if (kind === 'String') return { name: '', kind: 'String', data: 'S-1-5-32-544' };
+  if (kind === 'Numeric') {
+    // 4 bytes read back as a DWORD, 8 as a QWORD; other lengths cannot be numbers.
+    if (bytes.length === 4) return { name: '', kind: 'DWord', data: Buffer.from(bytes).readUInt32LE(0) };
+    if (bytes.length === 8) return { name: '', kind: 'QWord', data: Buffer.from(bytes).readBigUInt64LE(0).toString() };
+  }
+  return { name: '', kind: kind === 'Binary' ? 'Binary' : 'None', data: hex };
+}
+
+function privilegeSet(entries: Array<{ low: number; high: number }>, count = entries.length): Uint8Array {
+  const b = Buffer.alloc(8 + 12 * entries.length);
+  b.writeUInt32LE(count, 0);
+  entries.forEach((e, i) => { b.writeUInt32LE(e.low, 8 + 12 * i); b.writeUInt32LE(e.high, 12 + 12 * i); b.writeUInt32LE(3, 16 + 12 * i); });
+  return b;
+}
+
+const userRightCase: fc.Arbitrary<Case> = fc.record({
+  right: fc.constantFrom(...UR_RIGHTS),
+  spelling: fc.constantFrom('as', 'as', 'lower'),
+  mode: fc.constantFrom('includes', 'includes', 'excludes', 'both', 'exactly', 'exactly', 'nobody'),
+  picks: fc.shuffledSubarray([...UR_RULE_ACCOUNTS.keys()], { minLength: 2, maxLength: 5 }),
+  take: fc.integer({ min: 1, max: 4 }),
+  plan: fc.constantFrom('asRule', 'asRule', 'asRule', 'plusOne', 'minusOne', 'random', 'none'),
+  random: fc.shuffledSubarray(UR_MACHINE_SIDS, { maxLength: 4 }),
+  bystanders: fc.shuffledSubarray(UR_MACHINE_SIDS, { maxLength: 3 }),
+  accounts: fc.constantFrom(...Array<string>(16).fill('present'), 'absent', 'error'),
+  variants: fc.array(urVariant, { minLength: 12, maxLength: 12 }),
+  order: fc.integer({ min: 0, max: 1000 }),
+}).map((c) => {
+  const right = USER_RIGHTS.find((r) => r.name === c.right)!;
+  const listed = c.picks.slice(0, Math.min(c.take, c.picks.length)).map((i) => UR_RULE_ACCOUNTS[i]);
+  const others = c.picks.slice(Math.min(c.take, c.picks.length)).map((i) => UR_RULE_ACCOUNTS[i]);
+  const body: Record<string, unknown> = { right: c.spelling === 'lower' ? c.right.toLowerCase() : c.right };
+  if (c.mode === 'includes') body.includes = listed;
+  else if (c.mode === 'excludes') body.excludes = listed;
+  else if (c.mode === 'both') { body.includes = listed; body.excludes = others.length ? others : [UR_RULE_ACCOUNTS.find((a) => !listed.includes(a))]; }
+  else body.exactly = c.mode === 'nobody' ? [] : listed;
+  // Who holds the right on the machine: often exactly the rule's accounts, sometimes one more or one fewer.
+  const ruleSids = listed.map(urSid);
+  let holders: string[];
+  switch (c.plan) {
+    case 'asRule': holders = ruleSids; break;
+    case 'plusOne': holders = [...ruleSids, ...c.random.filter((s) => !ruleSids.includes(s)).slice(0, 1)]; break;
+    case 'minusOne': holders = ruleSids.slice(1); break;
+    case 'random': holders = c.random; break;
+    default: holders = [];
+  }
+  const present = [...new Set([...holders, ...c.bystanders])];
+  // A stable shuffle: registry order is not SID order.
+  present.sort((a, b) => ((a.length * 7 + c.order) % 5) - ((b.length * 7 + c.order) % 5) || (a < b ? -1 : 1));
+  const keys: SnapshotKey[] = [];
+  if (c.accounts === 'absent') keys.push({ path: UR_ACCOUNTS, exists: false });
+  else if (c.accounts === 'error') keys.push({ path: UR_ACCOUNTS, exists: true, error: 'Requested registry access is not allowed.' });
+  else {
+    const names: string[] = [];
+    keys.push({ path: UR_ACCOUNTS, exists: true, valuesRead: [], values: [], subkeys: names });
+    present.forEach((sid, i) => {
+      const v = c.variants[i % c.variants.length]!;
+      const name = v.name === 'lower' ? `s${sid.slice(1)}` : v.name === 'zero' ? sid.replace(/-(\d+)$/, '-0$1') : v.name === 'notSid' ? `${sid}-x` : sid;
+      names.push(name);
+      const at = `${UR_ACCOUNTS}\\${name}`;
+      if (v.error === 'account') { keys.push({ path: at, exists: true, error: 'Access is denied.' }); return; }
+      const subs: SnapshotKey[] = [];
+      const sub = (leaf: string, values: SnapshotValue[], error?: string) => {
+        const n = v.subCase === 'upper' ? leaf.toUpperCase() : v.subCase === 'lower' ? leaf.toLowerCase() : leaf;
+        subs.push(error ? { path: `${at}\\${n}`, exists: true, error } : { path: `${at}\\${n}`, exists: true, valuesRead: [''], values, subkeys: [] });
+      };
+      if (v.sid !== 'absent') {
+        let bytes: Uint8Array = encodeSid(sid);
+        if (v.sid === 'mismatch') bytes = encodeSid(sid === 'S-1-5-19' ? 'S-1-5-20' : 'S-1-5-19');
+        if (v.sid === 'truncated') bytes = bytes.subarray(0, bytes.length - 2);
+        if (v.sid === 'extra') bytes = new Uint8Array([...bytes, 0]);
+        if (v.sid === 'revision') bytes = new Uint8Array([2, ...bytes.subarray(1)]);
+        sub('Sid', v.sid === 'nodefault' ? [] : v.sid === 'string' ? [urDefault(bytes, 'String')] : v.sid === 'dword' ? [{ name: '', kind: 'DWord', data: 7 }] : [urDefault(bytes, 'None')]);
+      }
+      const holds = holders.includes(sid);
+      const flags = ((v.bits & ~0x20) | (right.store === 'ActSysAc' && holds ? right.bit : 0)) & (right.store === 'ActSysAc' && !holds ? ~right.bit : 0xffffffff);
+      const luids = v.luids.filter((l) => right.store !== 'Privilgs' || l !== right.luid).map((low) => ({ low, high: 0 }));
+      if (right.store === 'Privilgs' && holds) luids.splice(luids.length >> 1, 0, { low: right.luid, high: 0 });
+      if (v.highLuid && right.store === 'Privilgs') luids.push({ low: right.luid, high: 1 });
+      const storeData = (store: 'ActSysAc' | 'Privilgs', damaged: boolean): SnapshotValue[] => {
+        let bytes: Uint8Array = store === 'ActSysAc' ? Buffer.from(Uint32Array.of(flags >>> 0).buffer) : privilegeSet(luids);
+        if (damaged && v.damage === 'nodefault') return [];
+        if (damaged && v.damage === 'string') return [urDefault(bytes, 'String')];
+        if (damaged && v.damage === 'short') bytes = bytes.subarray(0, store === 'ActSysAc' ? 3 : 6);
+        if (damaged && v.damage === 'wide') bytes = new Uint8Array([...bytes, 0, 0, 0, 0]);
+        if (damaged && v.damage === 'count') bytes = store === 'ActSysAc' ? new Uint8Array(0) : privilegeSet(luids, luids.length + 1);
+        return [urDefault(bytes, v.store as 'None' | 'Binary' | 'Numeric')];
+      };
+      // The store the rule reads: present for holders, and for non-holders with other rights.
+      if (holds || flags !== 0 || luids.length > 0 || v.damage !== 'none') {
+        if (v.error === 'store') sub(right.store, [], 'Access is denied.');
+        else sub(right.store, storeData(right.store, true));
+      }
+      if (v.otherStore) sub(right.store === 'ActSysAc' ? 'Privilgs' : 'ActSysAc', storeData(right.store === 'ActSysAc' ? 'Privilgs' : 'ActSysAc', false));
+      keys.push({ path: at, exists: true, valuesRead: [''], values: [], subkeys: subs.map((k) => k.path.slice(at.length + 1)) }, ...subs);
+    });
+  }
+  return { kind: 'userRight', body, state: { keys, services: [] } };
+});
+
 /** Loads and compiles one batch of cases as one baseline; returns per case the rule, its MOF instance and its plan. */
 function compileBatch(cases: Case[], batch: number) {
   const doc = {
@@ -243,6 +377,7 @@ test('differential: DriftscanDsc Test() and Reasons equal driftscan check for ge
     ...fc.sample(registryKeyCase, { numRuns: Math.ceil(per / 2), seed: seed + 1 }),
     ...fc.sample(serviceCase, { numRuns: per, seed: seed + 2 }),
     ...fc.sample(aclCase, { numRuns: per, seed: seed + 3 }),
+    ...fc.sample(userRightCase, { numRuns: per, seed: seed + 4 }),
   ];
   const t0 = Date.now();
   const compiled = [];
@@ -272,7 +407,11 @@ test('differential: DriftscanDsc Test() and Reasons equal driftscan check for ge
     statuses.set(`${c.rule.kind}:${ts.status}`, (statuses.get(`${c.rule.kind}:${ts.status}`) ?? 0) + 1);
     if (ps.error) { mismatches.push(`${label}\n  pwsh error: ${ps.error}`); return; }
     const phrase = ps.reasons?.[0]?.phrase;
-    if (ps.test !== (ts.status === 'pass') || phrase !== ts.message) {
+    if (ts.status === 'skipped') {
+      // What could not be read is worded per source: check names the snapshot file and says how to
+      // collect again; the resource reads the machine itself and names the key it could not read.
+      if (ps.test !== false || !phrase?.startsWith('could not read ')) mismatches.push(`${label}\n  ts   skipped: ${ts.message}\n  pwsh ${ps.test ? 'pass' : 'not pass'}: ${phrase}`);
+    } else if (ps.test !== (ts.status === 'pass') || phrase !== ts.message) {
       mismatches.push(`${label}\n  ts   ${ts.status}: ${ts.message}\n  pwsh ${ps.test ? 'pass' : 'not pass'}: ${phrase}`);
     }
     if (ps.reasons?.length !== 1 || ps.reasons[0]!.code !== `${c.baseline}:${c.rule.kind}:${c.rule.id}`) mismatches.push(`${label}\n  reasons ${JSON.stringify(ps.reasons)}`);
@@ -285,10 +424,13 @@ test('differential: DriftscanDsc Test() and Reasons equal driftscan check for ge
       settled++;
     }
   });
+  if (process.env.DRIFTSCAN_DIFF_TIMING) console.log(JSON.stringify(Object.fromEntries([...statuses].sort())));
   assert.deepEqual(mismatches.slice(0, 15), [], `${mismatches.length} of ${cases.length} differ`);
   assert.ok(cases.length >= 2000, `only ${cases.length} cases`);
-  for (const kind of ['registryValue', 'registryKey', 'service', 'registryAcl']) {
+  for (const kind of ['registryValue', 'registryKey', 'service', 'registryAcl', 'userRight']) {
     assert.ok((statuses.get(`${kind}:pass`) ?? 0) > 10 && (statuses.get(`${kind}:fail`) ?? 0) > 10, `${kind} needs passes and failures: ${JSON.stringify([...statuses])}`);
   }
+  // userRight reads damaged policy data (error, byte for byte) and unreadable keys (skipped) too.
+  assert.ok((statuses.get('userRight:error') ?? 0) > 10 && (statuses.get('userRight:skipped') ?? 0) > 5, JSON.stringify([...statuses]));
   assert.ok(settled > 300, `only ${settled} Set() runs`);
 });
