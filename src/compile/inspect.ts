@@ -9,7 +9,7 @@
  */
 import { readMof, type MofReadInstance } from './mof-reader.js';
 import { MAX_PACKAGE_BYTES, sha256Upper } from './package.js';
-import { manifestVersion } from './modules/nupkg.js';
+import { manifestVersion } from './modules/manifest.js';
 import { readZip, ZIP_LIMITS, type ZipLimits } from './zip-read.js';
 
 export interface Finding {
