@@ -16,7 +16,6 @@ const STAGES = [
   'export',      // hive → .reg / JSON dumps
   'compile',     // rules → MOF, packages, Azure Policy JSON (in memory)
   'report',      // one run's verdicts → table, JSON, SARIF, JUnit, Markdown
-  'gallery',     // DSC modules from the PowerShell Gallery, the cache and --modules-dir
   'azure',       // the only stage that talks to Azure (ARM, Resource Graph, Blob Storage)
   'fleet',       // fleet scan results, history and fleet reports
   'cli',         // the command line: flags, wiring, exit codes
@@ -52,7 +51,7 @@ module.exports = {
     },
     {
       name: 'pure-core-no-io',
-      comment: `${PURE.join(', ')} are pure: I/O (files, network, processes) belongs to io/, state/, gallery/, azure/ or cli/`,
+      comment: `${PURE.join(', ')} are pure: I/O (files, network, processes) belongs to io/, state/, azure/ or cli/`,
       severity: 'error',
       from: { path: `^src/(${PURE.join('|')})/` },
       to: { dependencyTypes: ['core'], path: '^(node:)?(fs|fs/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads)$' },

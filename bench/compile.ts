@@ -1,17 +1,17 @@
 /**
  * Compile benchmark: 100 baselines × 50 rules (registry values, keys, services, ACLs) into
- * packages with modules already on disk (the cached case). Prints wall time, packages/s and
+ * packages carrying the DriftscanDsc module. Prints wall time, packages/s and
  * package bytes/s. Run after a build: `node dist/bench/compile.js` (or `node --import tsx bench/compile.ts`).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBaselines } from '../src/baseline/load.js';
 import { compileBaselines } from '../src/compile/compiler.js';
-import { galleryModules } from '../src/gallery/resolve.js';
 import { emptyLock } from '../src/compile/modules/lock.js';
-import { buildNupkg } from '../test/support/fake-modules.js';
-import { unpackNupkg } from '../src/compile/modules/nupkg.js';
+import { buildEngineModule } from '../src/dsc/engine-module.js';
+import { readEngineSources } from '../src/io/engine-sources.js';
+import { VERSION } from '../src/core/version.js';
 
 const BASELINES = Number(process.env.BENCH_BASELINES ?? 100);
 const RULES = Number(process.env.BENCH_RULES ?? 50);
@@ -33,19 +33,11 @@ function baselineYaml(n: number): string {
 const dir = mkdtempSync(join(tmpdir(), 'driftscan-bench-compile-'));
 try {
   for (let n = 0; n < BASELINES; n++) writeFileSync(join(dir, `b${String(n).padStart(3, '0')}.yaml`), baselineYaml(n));
-  // Modules in the cache layout the compiler reads (verified nupkgs), built once like a warm cache.
-  const cacheDir = join(dir, 'cache');
   const lock = emptyLock();
-  for (const [id, name, version] of [['PSDscResources', 'PSDscResources', '2.12.0.0'], ['AccessControlDSC', 'AccessControlDsc', '1.4.3']] as const) {
-    const data = buildNupkg(id, name, version);
-    unpackNupkg(data, id, { name, version });
-    mkdirSync(cacheDir, { recursive: true });
-    writeFileSync(join(cacheDir, `${id.toLowerCase()}.${version}.nupkg`), data);
-  }
   const t0 = performance.now();
   const baselines = loadBaselines([dir]);
   const t1 = performance.now();
-  const r = await compileBaselines(baselines, lock, { modules: galleryModules({ feed: { url: 'https://unused.invalid/' }, cacheDir, offline: true }), baselineText: (f) => readFileSync(f, 'utf8') });
+  const r = await compileBaselines(baselines, lock, { modules: (needed) => needed.map(() => buildEngineModule(readEngineSources(), VERSION)), baselineText: (f) => readFileSync(f, 'utf8') });
   const t2 = performance.now();
   const bytes = r.packages.reduce((s, p) => s + p.package.zip.length, 0);
   const mofBytes = r.packages.reduce((s, p) => s + p.configuration.mof.length, 0);

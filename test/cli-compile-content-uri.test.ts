@@ -10,13 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { repoRoot } from './support/paths.js';
-import { writeModulesDir } from './support/fake-modules.js';
 import { contentUriFor, parseContentUriBase } from '../src/compile/compiler.js';
 
 let tmp: string;
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'driftscan-content-uri-'));
-  writeModulesDir(join(tmp, 'mods'), [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -26,7 +24,7 @@ function project(name: string): string {
   copyFileSync(join(repoRoot, 'policies', 'rdp-access-denied.yaml'), join(dir, 'policies', 'rdp-access-denied.yaml'));
   return dir;
 }
-const compile = (cwd: string, base: string) => runCli(['compile', '--modules-dir', join(tmp, 'mods'), '--content-uri-base', base], { cwd, env: { DRIFTSCAN_CACHE: join(tmp, 'cache') } });
+const compile = (cwd: string, base: string) => runCli(['compile', '--content-uri-base', base], { cwd });
 
 /** Every file under `dir`, as text. */
 function allText(dir: string): string {

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from './support/cli.js';
 import { writeHive } from './support/regf-writer.js';
-import { writeModulesDir } from './support/fake-modules.js';
 import { needShared, repoRoot } from './support/paths.js';
 import { sharedHiveFile } from './support/shared-hives.js';
 
@@ -254,11 +253,9 @@ test('write errors are one line naming the path and the reason (exit 2), before 
     assert.equal(readFileSync(join(d, 'file'), 'utf8'), 'a file');
   });
   await t.test('compile --out on a file', () => {
-    const mods = join(d, 'mods');
-    writeModulesDir(mods, [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
     mkdirSync(join(d, 'policies'));
     copyFileSync(BASELINE, join(d, 'policies', 'b.yaml'));
-    const r = runCli(['compile', 'policies', '--modules-dir', mods, '--out', 'file'], { cwd: d, env: { DRIFTSCAN_CACHE: join(d, 'cache') } });
+    const r = runCli(['compile', 'policies', '--out', 'file'], { cwd: d });
     assertOneLineError(r, /^driftscan: file: cannot write output folder file: is not a folder$/);
     assert.equal(readFileSync(join(d, 'file'), 'utf8'), 'a file');
     assert.equal(existsSync(join(d, 'policies', 'modules.lock.json')), false, 'refused before the lock file was written');
@@ -301,26 +298,22 @@ test('write errors are one line naming the path and the reason (exit 2), before 
 
 test('compile refuses a build output that is the lock file, before writing anything', () => {
   const d = scratch();
-  const mods = join(d, 'mods');
-  writeModulesDir(mods, [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
   mkdirSync(join(d, 'policies'));
   copyFileSync(BASELINE, join(d, 'policies', 'b.yaml'));
-  const r = runCli(['compile', 'policies', '--modules-dir', mods, '--out', 'out', '--lock', 'out/manifest.json'], { cwd: d, env: { DRIFTSCAN_CACHE: join(d, 'cache') } });
+  const r = runCli(['compile', 'policies', '--out', 'out', '--lock', 'out/manifest.json'], { cwd: d });
   assertOneLineError(r, /^driftscan: out\/manifest\.json: build output out\/manifest\.json is the lock file out\/manifest\.json: refusing to overwrite an input/);
   assert.equal(existsSync(join(d, 'out')), false, 'nothing written');
 });
 
 test('compile writes all or nothing: a lock file it cannot write leaves no package or manifest behind', { skip: needRoot || haveTool('chattr', '-V') }, (t) => {
   const d = scratch();
-  const mods = join(d, 'mods');
-  writeModulesDir(mods, [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
   mkdirSync(join(d, 'policies'));
   copyFileSync(BASELINE, join(d, 'policies', 'b.yaml'));
   mkdirSync(join(d, 'locked'));
   if (spawnSync('chattr', ['+i', join(d, 'locked')]).status !== 0) return t.skip('chattr +i is not supported here');
   let r: CliResult;
   try {
-    r = runCli(['compile', 'policies', '--modules-dir', mods, '--out', 'out', '--lock', 'locked/modules.lock.json'], { cwd: d, env: { DRIFTSCAN_CACHE: join(d, 'cache') } });
+    r = runCli(['compile', 'policies', '--out', 'out', '--lock', 'locked/modules.lock.json'], { cwd: d });
   } finally {
     spawnSync('chattr', ['-i', join(d, 'locked')]);
   }

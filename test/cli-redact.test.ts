@@ -24,16 +24,15 @@ test('a signature never survives redaction, wherever it sits in a message', () =
   );
 });
 
-test('the CLI never prints a feed token or URL password, even in a connection error', async () => {
+test('the CLI never prints a URL token or password, even in an error that names the URL', async () => {
   const { runCli } = await import('./support/cli.js');
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-redact-'));
   try {
-    // Port 9 on loopback refuses the connection: the error names the feed URL.
-    const r = runCli(['compile', 'policies/rdp-access-denied.yaml', '--out', join(dir, 'build'), '--lock', join(dir, 'lock.json'),
-      '--feed', 'https://feeduser:S3cretPw@127.0.0.1:9/api/v2/?token=TOPSECRET123'], { env: { DRIFTSCAN_CACHE: join(dir, 'cache') } });
+    // A SAS-style URL given where a file is expected: the "cannot read" error names it.
+    const r = runCli(['check', 'policies/rdp-access-denied.yaml', '--snapshot', 'https://feeduser:S3cretPw@127.0.0.1:9/api/v2/?token=TOPSECRET123'], { env: {} });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /127\.0\.0\.1:9/);
     assert.doesNotMatch(r.stderr + r.stdout, /TOPSECRET123|S3cretPw/);

@@ -1,8 +1,7 @@
 /**
  * MOF output: escaping round-trips through an independent reader written here (not the one in
- * src/), hostile rule text cannot break out of strings, and rules compile to the resources the
- * reference describes (Hex for large DWORDs, ValueData arrays, explicit Service State,
- * key-existence dependency for ACLs) or are refused with file:line and rule id.
+ * src/), hostile rule text cannot break out of strings, and rules compile to DriftscanDsc resources
+ * that carry the rule as data, or are refused with file:line and rule id.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,113 +108,112 @@ function compileYaml(rules: string, extra = '') {
 
 const rule = ruleYaml;
 
-test('registry values: ValueData arrays, Hex above 2^31-1, binary hex, default value, hostile ids and data', () => {
+test('registry values travel as data: expected data in the rule\'s type, hostile ids and text inert, one DriftscanDsc resource per rule', () => {
   const hostileId = 'hostile.id_1';
   const { c } = compileYaml([
     rule('small', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: V\n  type: DWord\n  equals: 1'),
     rule('big', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: Big\n  type: DWord\n  equals: 4294967295'),
     rule('qword', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: Q\n  type: QWord\n  equals: \"0xffffffffffffffff\"'),
-    rule('bin', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: B\n  type: Binary\n  equals: "ff ff ff"'),
-    rule('multi', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: M\n  type: MultiString\n  equals: [one]\n  ignoreCase: true'),
-    rule(hostileId, 'registryValue:\n  path: HKLM\\SOFTWARE\\Evil "key" */\\x\n  name: "v\\"; Ensure = \\"Absent"\n  type: String\n  equals: "line1\\nline2 \\\\ \\" */"\n  ignoreCase: true'),
+    rule('bin', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: B\n  type: Binary\n  equals: "ff 00 ff"'),
+    rule('multi', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: M\n  type: MultiString\n  oneOf: [[one, two], [three]]'),
+    rule('range', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: R\n  type: DWord\n  atLeast: 3'),
+    rule(hostileId, 'registryValue:\n  path: HKLM\\SOFTWARE\\Evil "key" */\\x\n  name: "v\\"; Ensure = \\"Absent"\n  type: String\n  equals: "line1\\nline2 \\\\ \\" */ $(Get-Date) `n"'),
     rule('gone', 'registryValue:\n  path: HKU\\S-1-5-19\\SOFTWARE\\A\n  name: Old\n  ensure: absent'),
   ].join(''));
   const blocks = parseMof(c.mof);
   const byId = new Map(blocks.filter((b) => b.props.ResourceID).map((b) => [b.props.ResourceID as string, b.props]));
-  assert.deepEqual(byId.get('[Registry]small')!.ValueData, ['1']);
-  assert.equal(byId.get('[Registry]small')!.Hex, false);
-  assert.deepEqual(byId.get('[Registry]big')!.ValueData, ['0xffffffff']);
-  assert.equal(byId.get('[Registry]big')!.Hex, true);
-  assert.deepEqual(byId.get('[Registry]qword')!.ValueData, ['0xffffffffffffffff']);
-  assert.deepEqual(byId.get('[Registry]bin')!.ValueData, ['ffffff']);
-  assert.deepEqual(byId.get('[Registry]multi')!.ValueData, ['one']);
-  const evil = byId.get(`[Registry]${hostileId}`)!;
-  assert.ok(evil, [...byId.keys()].join(' | '));
-  assert.equal(evil.Key, 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Evil "key" */\\x');
+  const id = (x: string) => byId.get(`[DriftscanRegistryValue]${x}`)!;
+  assert.deepEqual(id('small').Data, ['1']);
+  assert.deepEqual(id('big').Data, ['4294967295']);
+  assert.deepEqual(id('qword').Data, ['18446744073709551615']);
+  assert.deepEqual(id('bin').Data, ['ff00ff']);
+  assert.deepEqual([id('multi').Operation, id('multi').Data, id('multi').DataLengths], ['oneOf', ['one', 'two', 'three'], ['2', '1']]);
+  assert.deepEqual([id('range').Operation, id('range').AtLeast, id('range').AtMost], ['range', '3', undefined]);
+  const evil = id(hostileId);
+  assert.equal(evil.Path, 'HKLM\\SOFTWARE\\Evil "key" */\\x');
   assert.equal(evil.ValueName, 'v"; Ensure = "Absent');
-  assert.deepEqual(evil.ValueData, ['line1\nline2 \\ " */']);
-  assert.equal(evil.Ensure, 'Present');
-  assert.equal(byId.get('[Registry]gone')!.Ensure, 'Absent');
-  for (const r of c.rules) assert.deepEqual(Object.keys(r).sort(), ['resources', 'ruleId'], `${r.ruleId} is exact`);
-  assert.equal(byId.get('[Registry]gone')!.Key, 'HKEY_USERS\\S-1-5-19\\SOFTWARE\\A');
+  assert.deepEqual(evil.Data, ['line1\nline2 \\ " */ $(Get-Date) `n']);
+  assert.equal(evil.RuleId, hostileId);
+  assert.equal(id('gone').Operation, 'absent');
+  assert.equal(id('gone').Path, 'HKU\\S-1-5-19\\SOFTWARE\\A');
   for (const p of byId.values()) {
-    assert.equal(p.ModuleName, 'PSDscResources');
-    assert.equal(p.ModuleVersion, '2.12.0.0');
+    assert.equal(p.ModuleName, 'DriftscanDsc');
+    assert.equal(p.ModuleVersion, c.modules[0]!.version);
     assert.equal(p.ConfigurationName, 'test-pkg');
-    assert.match(p.SourceInfo as string, /^base\.yaml::\d+::\d+::Registry$/);
+    assert.equal(p.Baseline, 'test-pkg');
+    assert.match(p.SourceInfo as string, /^base\.yaml::\d+::\d+::DriftscanRegistryValue$/);
   }
+  assert.deepEqual(c.modules.map((m) => m.name), ['DriftscanDsc']);
   const trailer = blocks.at(-1)!;
   assert.equal(trailer.cls, 'OMI_ConfigurationDocument');
   assert.equal(trailer.props.Name, 'test-pkg');
   assert.ok(!c.mof.startsWith('\uFEFF'));
 });
 
-test('expectations DSC cannot express fail the compile with file:line and rule id, one line each', () => {
+test('what the in-guest engine cannot reproduce fails the compile with file:line and rule id, one line each', () => {
   const rules = [
-    rule('range', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: R\n  type: DWord\n  atLeast: 3'),
-    rule('regex', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: S\n  type: String\n  matches: "^a"'),
-    rule('oneof', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: O\n  type: DWord\n  oneOf: [1, 2]'),
-    rule('acl-absent', 'registryAcl:\n  path: HKLM\\SOFTWARE\\A\n  ensure: absent\n  access:\n    - identity: BUILTIN\\Users\n      rights: SetValue'),
-    rule('acl-exact', 'registryAcl:\n  path: HKLM\\SOFTWARE\\B\n  exact: true\n  access:\n    - identity: BUILTIN\\Users\n      rights: ReadKey'),
-    rule('svc-custom', 'service:\n  name: Foo\n  account: S-1-5-21-1-2-3-1001'),
+    rule('lookahead', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: S\n  type: String\n  matches: "^a(?=b)"'),
+    rule('oneof-param', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: O\n  type: DWord\n  oneOf: { param: levels }'),
     rule('hkcu', 'registryKey:\n  path: HKCU\\Software\\Contoso'),
   ].join('');
-  assert.throws(() => compileYaml(rules), (e: unknown) => {
+  assert.throws(() => compileYaml(rules, '\n  parameters:\n    levels:\n      type: array\n      default: [1, 2]'), (e: unknown) => {
     assert.ok(e instanceof DriftscanError);
     const lines = e.message.split('\n');
-    assert.equal(lines.length, 7, e.message);
-    for (const [i, id] of ['range', 'regex', 'oneof', 'acl-absent', 'acl-exact', 'svc-custom', 'hkcu'].entries()) {
+    assert.equal(lines.length, 3, e.message);
+    for (const [i, id] of ['lookahead', 'oneof-param', 'hkcu'].entries()) {
       assert.match(lines[i]!, new RegExp(`^base\\.yaml:\\d+:\\d+: rule ${id} cannot be compiled to Machine Configuration: `));
     }
-    assert.match(lines[0]!, /atLeast\/atMost/);
-    assert.match(lines[3]!, /ensure: absent/);
-    assert.match(lines[5]!, /Credential/);
-    assert.match(lines[6]!, /LocalSystem/);
+    assert.match(lines[0]!, /look-around/);
+    assert.match(lines[2]!, /LocalSystem/);
     return true;
   });
 });
 
-test('services always state State; ACLs depend on a key-existence resource; embedded instances precede their users', () => {
+test('rules the old Gallery resources could not check now compile: ranges, patterns, oneOf, ACL absent/exact/owner, any account', () => {
   const { c } = compileYaml([
-    rule('spooler-off', 'service:\n  name: Spooler\n  startupType: Disabled'),
-    rule('w32', 'service:\n  name: W32Time\n  startupType: Manual\n  state: Stopped\n  account: NT AUTHORITY\\LocalService'),
-    rule('acl', 'registryAcl:\n  path: HKLM\\SOFTWARE\\Contoso\n  access:\n    - identity: BUILTIN\\Users\n      rights: [QueryValues, SetValue]\n      appliesTo: thisKey\n    - identity: BUILTIN\\Users\n      rights: ReadKey\n      type: Deny\n      appliesTo: subkeysOnly'),
+    rule('range', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: R\n  type: DWord\n  atLeast: 3\n  atMost: 9'),
+    rule('regex', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: S\n  type: String\n  matches: "^a.c$"\n  ignoreCase: true'),
+    rule('case', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: C\n  type: String\n  equals: CaseMatters'),
+    rule('acl-absent', 'registryAcl:\n  path: HKLM\\SOFTWARE\\A\n  ensure: absent\n  access:\n    - identity: BUILTIN\\Users\n      rights: SetValue'),
+    rule('acl-exact', 'registryAcl:\n  path: HKLM\\SOFTWARE\\B\n  exact: true\n  owner: BUILTIN\\Administrators\n  access:\n    - identity: BUILTIN\\Users\n      rights: ReadKey'),
+    rule('svc-custom', 'service:\n  name: Foo\n  account: { sid: S-1-5-21-1-2-3-1001, name: CONTOSO\\svc }\n  startupType: System'),
   ].join(''));
+  assert.deepEqual(c.rules.map((r) => r.resources), [
+    ['[DriftscanRegistryValue]range'], ['[DriftscanRegistryValue]regex'], ['[DriftscanRegistryValue]case'],
+    ['[DriftscanRegistryAcl]acl-absent'], ['[DriftscanRegistryAcl]acl-exact'], ['[DriftscanService]svc-custom'],
+  ]);
   const blocks = parseMof(c.mof);
-  const svc = blocks.find((b) => b.props.ResourceID === '[Service]spooler-off')!.props;
-  assert.equal(svc.State, 'Ignore');
-  assert.equal(svc.StartupType, 'Disabled');
-  const w32 = blocks.find((b) => b.props.ResourceID === '[Service]w32')!.props;
-  assert.equal(w32.State, 'Stopped');
-  assert.equal(w32.BuiltInAccount, 'LocalService');
-  const key = blocks.find((b) => b.props.ResourceID === '[Registry]acl (key exists)')!.props;
-  assert.equal(key.Key, 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Contoso');
-  assert.equal(key.ValueName, '');
-  const aclIdx = blocks.findIndex((b) => b.props.ResourceID === '[RegistryAccessEntry]acl');
-  const acl = blocks[aclIdx]!.props;
-  assert.deepEqual(acl.DependsOn, ['[Registry]acl (key exists)']);
-  assert.equal(acl.Path, 'HKLM:\\SOFTWARE\\Contoso');
-  assert.equal(acl.ModuleName, 'AccessControlDsc');
-  assert.equal(acl.ModuleVersion, '1.4.3');
-  const lists = acl.AccessControlList as Array<{ ref: string }>;
-  assert.equal(lists.length, 1, 'entries grouped by principal');
-  const listIdx = blocks.findIndex((b) => b.alias === lists[0]!.ref);
-  assert.ok(listIdx >= 0 && listIdx < aclIdx);
-  const list = blocks[listIdx]!.props;
-  assert.equal(list.ForcePrincipal, false);
-  const aces = (list.AccessControlEntry as Array<{ ref: string }>).map((r) => blocks.find((b) => b.alias === r.ref)!.props);
-  assert.deepEqual(aces.map((a) => [a.AccessControlType, a.Rights, a.Inheritance]), [['Allow', ['QueryValues', 'SetValue'], 'Key'], ['Deny', ['ReadKey'], 'Subkeys']]);
-  assert.ok(c.rules.find((r) => r.ruleId === 'acl')!.stricter);
-  assert.deepEqual(c.modules.map((m) => m.name), ['PSDscResources', 'AccessControlDsc']);
+  const exact = blocks.find((b) => b.props.ResourceID === '[DriftscanRegistryAcl]acl-exact')!.props;
+  assert.deepEqual([exact.Entries, exact.Owner, exact.Exact], [['S-1-5-32-545;Allow;131097;'], 'S-1-5-32-544', true]);
+  assert.equal(exact.Expected, 'owner BUILTIN\\Administrators (S-1-5-32-544); exactly BUILTIN\\Users (S-1-5-32-545) Allow ReadKey (explicit ACEs)');
+  const svc = blocks.find((b) => b.props.ResourceID === '[DriftscanService]svc-custom')!.props;
+  assert.deepEqual([svc.Account, svc.AccountSid, svc.StartupType], ['CONTOSO\\svc', 'S-1-5-21-1-2-3-1001', 'System']);
+});
+
+test('ApplyAndMonitor refuses rules with no single compliant state, at file:line:col; omit leaves them out', () => {
+  const rules = rule('range', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: R\n  type: DWord\n  atLeast: 3') +
+    rule('fixed', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: F\n  type: DWord\n  equals: 3') +
+    rule('svc-pw', 'service:\n  name: Foo\n  account: { sid: S-1-5-21-1-2-3-1001, name: CONTOSO\\svc }');
+  const enforce = (extra = '') => loadBaselineText(header(extra).replace('type: Audit', 'type: ApplyAndMonitor') + rules, 'set.yaml', { today: '2026-01-01' });
+  assert.throws(() => compileConfiguration(enforce()), (e: unknown) => {
+    const lines = (e as Error).message.split('\n');
+    assert.equal(lines.length, 2, (e as Error).message);
+    assert.match(lines[0]!, /^set\.yaml:\d+:7: rule range cannot be applied \(ApplyAndMonitor\): atLeast\/atMost has no single compliant value to write/);
+    assert.match(lines[1]!, /^set\.yaml:\d+:7: rule svc-pw cannot be applied \(ApplyAndMonitor\): account CONTOSO\\svc would need a password/);
+    return true;
+  });
+  const c = compileConfiguration(enforce('\n    unsupportedRules: omit'));
+  assert.deepEqual(c.rules.map((r) => [r.ruleId, r.omitted ? 'omitted' : r.resources.join()]), [['range', 'omitted'], ['fixed', '[DriftscanRegistryValue]fixed'], ['svc-pw', 'omitted']]);
+  assert.equal(compileConfiguration(enforce(), { assignmentType: 'Audit' }).rules.length, 3);
 });
 
 test('parameters become configurationParameter references to a property present in the MOF', () => {
   const { c } = compileYaml(rule('tok', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: T\n  type: DWord\n  equals: { param: size }') +
-    rule('svc', 'service:\n  name: Spooler\n  startupType: { param: start }\n  state: Stopped'),
-  '\n  parameters:\n    size:\n      type: integer\n      default: 65535\n    start:\n      type: string\n      default: Disabled\n      allowedValues: [Disabled, Manual]');
-  assert.deepEqual(c.parameters.map((p) => [p.name, p.reference, p.defaultValue]), [['size', '[Registry]tok;ValueData', '65535'], ['start', '[Service]svc;StartupType', 'Disabled']]);
-  assert.throws(() => compileYaml(rule('huge', 'registryValue:\n  path: HKLM\\SOFTWARE\\A\n  name: T\n  type: DWord\n  equals: { param: size }'),
-    '\n  parameters:\n    size:\n      type: integer\n      default: 4294967295'), /rule huge cannot be compiled.*Hex = True/);
+    rule('svc', 'service:\n  name: Spooler\n  startupType: { param: start }\n  account: { param: who }'),
+  '\n  parameters:\n    size:\n      type: integer\n      default: 4294967295\n    start:\n      type: string\n      default: Automatic\n    who:\n      type: string\n      default: NT AUTHORITY\\LocalService');
+  assert.deepEqual(c.parameters.map((p) => [p.name, p.reference, p.defaultValue]), [
+    ['size', '[DriftscanRegistryValue]tok;Data', '4294967295'], ['start', '[DriftscanService]svc;StartupType', 'Automatic'], ['who', '[DriftscanService]svc;Account', 'NT AUTHORITY\\LocalService'],
+  ]);
   const blocks = parseMof(c.mof);
   for (const p of c.parameters) {
     const [rid, prop] = p.reference.split(';');
@@ -223,6 +221,8 @@ test('parameters become configurationParameter references to a property present 
     assert.equal(b.length, 1);
     assert.ok(prop! in b[0]!.props, `${prop} present in ${rid}`);
   }
+  // An account chosen at assignment time is resolved on the machine: no SID is baked in.
+  assert.equal(blocks.find((b) => b.props.ResourceID === '[DriftscanService]svc')!.props.AccountSid, undefined);
 });
 
 test('lock-out guard: enforcing remote-access rules needs remoteAccessAcknowledgement, and says why', () => {

@@ -8,16 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { loadBaselines, loadBaselineText } from '../src/baseline/load.js';
 import { policyFiles } from '../src/compile/policy-files.js';
 import { compileBaselines, type CompileOptions } from '../src/compile/compiler.js';
-import { galleryModules } from '../src/gallery/resolve.js';
 import { emptyLock } from '../src/compile/modules/lock.js';
 import { buildPackage, metaconfigJson } from '../src/compile/package.js';
 import { inspectPackage } from '../src/compile/inspect.js';
 import { repoRoot } from './support/paths.js';
-import { writeModulesDir } from './support/fake-modules.js';
+import { engineModules } from './support/pwsh.js';
 
 let tmp: string;
 let options: CompileOptions;
@@ -25,9 +24,8 @@ const seed = join(repoRoot, 'policies', 'rdp-access-denied.yaml');
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'driftscan-pkg-'));
-  writeModulesDir(join(tmp, 'mods'), [{ name: 'PSDscResources', version: '2.12.0.0' }, { name: 'AccessControlDsc', version: '1.4.3' }]);
   options = {
-    modules: galleryModules({ feed: { url: 'https://unused.invalid/' }, cacheDir: join(tmp, 'cache'), modulesDir: join(tmp, 'mods'), offline: true }),
+    modules: engineModules,
     baselineText: (file) => readFileSync(file, 'utf8'),
   };
 });
@@ -48,9 +46,8 @@ test('the seed baseline packages into the layout Machine Configuration expects (
   assert.equal(names[0], 'rdp-access-denied.mof');
   assert.equal(names[1], 'rdp-access-denied.metaconfig.json');
   assert.ok(names.includes('Modules/'));
-  assert.ok(names.includes('Modules/PSDscResources/PSDscResources.psd1'));
-  assert.ok(names.includes('Modules/AccessControlDsc/AccessControlDsc.psd1'));
-  assert.ok(names.includes('Modules/PSDscResources/DscResources/MSFT_RegistryResource/MSFT_RegistryResource.psm1'));
+  assert.ok(names.includes('Modules/DriftscanDsc/DriftscanDsc.psd1'));
+  assert.ok(names.includes('Modules/DriftscanDsc/DriftscanDsc.psm1'));
   assert.ok(!names.some((n) => /^Modules\/[^/]+\/\d/.test(n)), 'no version folder under Modules/<Name>/');
   assert.equal(names.filter((n) => /^[^/]+\.mof$/.test(n)).length, 1);
   const verbose = execFileSync('zipinfo', ['-l', zip], { encoding: 'utf8' });
@@ -111,7 +108,15 @@ test('inspect flags what Machine Configuration would reject', async () => {
   }
   const bom = inspectPackage(zipSync({ 'x.mof': new Uint8Array([0xef, 0xbb, 0xbf, ...enc(mof.replaceAll('other', 'x'))]), 'x.metaconfig.json': enc('{"Type":"Audit","Version":"1"}') }), 'bom.zip');
   assert.ok(bom.findings.some((f) => f.level === 'warning' && /BOM/.test(f.message)));
-  assert.equal(inspectPackage(good, 'good.zip').resources.length, 5);
+  assert.equal(inspectPackage(good, 'good.zip').resources.length, 4);
+  // driftscan's module: the MOF's classes must be exported and the root module present.
+  const files = unzipSync(good);
+  const psd1 = new TextDecoder().decode(files['Modules/DriftscanDsc/DriftscanDsc.psd1']);
+  const withoutAcl = { ...files, 'Modules/DriftscanDsc/DriftscanDsc.psd1': enc(psd1.replace("'DriftscanRegistryAcl', ", '')) };
+  assert.deepEqual(inspectPackage(zipSync(withoutAcl), 'x.zip').findings.map((f) => f.message),
+    ['[DriftscanRegistryAcl]rdp-cert-store-readable: class DriftscanRegistryAcl is not exported by Modules/DriftscanDsc/DriftscanDsc.psd1 (DscResourcesToExport)']);
+  const { ['Modules/DriftscanDsc/DriftscanDsc.psm1']: _psm1, ...noRoot } = files;
+  assert.deepEqual(inspectPackage(zipSync(noRoot), 'x.zip').findings.map((f) => f.message), ['Modules/DriftscanDsc/DriftscanDsc.psm1 is missing (the manifest\'s RootModule)']);
   assert.throws(() => inspectPackage(new Uint8Array([80, 75, 1, 2]), 'junk.zip'), /^DriftscanError: junk\.zip: not a readable zip/);
   // Above the 100 MB limit the archive is refused before anything is inflated.
   const big = zipSync({ 'x.mof': new Uint8Array(101 * 1024 * 1024), 'x.metaconfig.json': enc('{"Type":"Audit","Version":"1"}') }, { level: 1 });

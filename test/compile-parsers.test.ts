@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { writeMofDocument, type MofValue } from '../src/compile/mof.js';
 import { readMof } from '../src/compile/mof-reader.js';
-import { manifestVersion } from '../src/compile/modules/nupkg.js';
+import { manifestVersion } from '../src/compile/modules/manifest.js';
 import { findVersionScalar, nextPatch, setBaselineVersion } from '../src/compile/version-bump.js';
 
 const ident = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,12}$/);

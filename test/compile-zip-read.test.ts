@@ -1,5 +1,5 @@
 /**
- * The bounded zip reader every archive goes through (`package inspect`, nupkgs): real archives
+ * The bounded zip reader every archive goes through (`package inspect`): real archives
  * from Info-ZIP's `zip` (an independent writer: data descriptors, ZIP64, stored entries) are
  * read; hostile ones (zip-slip, control characters, bad CRCs, bombs, overlapping entries, lying
  * headers) are refused with one line, before a bomb is inflated. Info-ZIP's `unzip -t` is the
@@ -18,10 +18,6 @@ import { DriftscanError } from '../src/core/diagnostics.js';
 import { printable, printableJson } from '../src/core/printable.js';
 import { crc32, readZip, unsafeEntryName } from '../src/compile/zip-read.js';
 import { inspectPackage } from '../src/compile/inspect.js';
-import { unpackNupkg } from '../src/compile/modules/nupkg.js';
-import { resolveModules } from '../src/gallery/resolve.js';
-import { emptyLock } from '../src/compile/modules/lock.js';
-import { PSDSC_RESOURCES } from '../src/dsc/resources.js';
 import { runCli } from './support/cli.js';
 import { corruptCrc, deflated, forgeZip, localHeader, stored, zeroBomb, zlibCrc32, type ForgedEntry } from './support/zip-forge.js';
 
@@ -284,27 +280,4 @@ test('property: arbitrary bytes and truncations never escape as anything but a D
       assert.ok(e instanceof DriftscanError, String(e));
     }
   }), { numRuns: 400 });
-});
-
-test('nupkgs go through the same reader: a bad CRC or a lying bomb in a module is refused', () => {
-  const mod = { name: 'M', version: '1.0.0' };
-  const PSD1 = "@{\r\n    ModuleVersion = '1.0.0'\r\n}\r\n";
-  const good = forgeZip([deflated('M.psd1', PSD1), deflated('M.psm1', 'function f {}\n'.repeat(50))]);
-  assert.equal(unpackNupkg(good, 'm.nupkg', mod).files.size, 2);
-  assert.match(refusal(() => unpackNupkg(corruptCrc(good, 'M.psm1'), 'm.nupkg', mod)).message, /^m\.nupkg @ byte 0x[0-9a-f]+: entry "M\.psm1" is damaged: CRC-32/);
-  const lying = forgeZip([deflated('M.psd1', PSD1), zeroBomb('M.psm1', 500, 4096)]);
-  assert.match(refusal(() => unpackNupkg(lying, 'm.nupkg', mod)).message, /inflates past the 4096 bytes/);
-  assert.match(refusal(() => unpackNupkg(forgeZip([deflated('M.psd1', PSD1), deflated('ab%3Ac.ps1', 'x')]), 'm.nupkg', mod)).message, /decodes to "ab:c\.ps1", which contains ":"/);
-  assert.match(refusal(() => unpackNupkg(forgeZip([deflated('M.psd1', PSD1), deflated('a%20b.ps1', 'x'), deflated('A b.ps1', 'y')]), 'm.nupkg', mod)).message, /entries "a%20b\.ps1" and "A b\.ps1" decode to the same file name on Windows/);
-});
-
-test('a module cache file larger than any module is dropped unread, not loaded into memory', async () => {
-  const cache = join(tmp, 'cache');
-  mkdirSync(cache, { recursive: true });
-  const file = join(cache, 'psdscresources.2.12.0.0.nupkg');
-  writeFileSync(file, '');
-  truncateSync(file, 200 * 1024 * 1024); // sparse: costs no disk
-  await assert.rejects(resolveModules([PSDSC_RESOURCES], emptyLock(), { feed: { url: 'https://unused.invalid/' }, cacheDir: cache, offline: true }),
-    /module PSDscResources 2\.12\.0\.0 is not in the cache/);
-  assert.equal(existsSync(file), false);
 });

@@ -2,11 +2,12 @@
  * `userRight` end to end. Oracles: reglookup's reading of the real SECURITY hive (decoded here, by
  * hand, from its %XX output) and Microsoft's documented default assignments, which that hive (a
  * Windows 10 workstation) carries; hivexregedit for an independently written `.reg` export; the
- * generated collector run under pwsh against a fake registry built from reglookup's rows.
+ * generated collector and the DriftscanDsc resource run under pwsh against a fake registry built
+ * from reglookup's rows.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import fc from 'fast-check';
 import { loadBaselineText } from '../src/baseline/load.js';
 import { evaluate } from '../src/evaluate/evaluator.js';
 import { compileConfiguration } from '../src/compile/configuration.js';
+import { readMof } from '../src/compile/mof-reader.js';
 import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseRegFile } from '../src/state/reg/parse.js';
 import { regFileSource } from '../src/state/reg/source.js';
@@ -26,7 +28,7 @@ import { runCli } from './support/cli.js';
 import { needShared, repoRoot } from './support/paths.js';
 import { sharedHiveFile } from './support/shared-hives.js';
 import { haveReglookup, runReglookup, unquoteBytes } from './support/reglookup.js';
-import { needPwsh, pwshParseErrors, runCollector, type FakeRegistry, type FakeValue } from './support/pwsh.js';
+import { fakeMachineFile, needPwsh, pwshParseErrors, runCollector, runPwshFile, writeEngineModule, type FakeRegistry, type FakeValue } from './support/pwsh.js';
 import { baselineHeader, ruleYaml } from './support/baseline-yaml.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'driftscan-user-right-'));
@@ -383,28 +385,101 @@ test('collector run as administrator: SECURITY is access denied, the rules are s
   assert.match((JSON.parse(noHive.stdout) as { results: RuleResult[] }).results[0]!.message, /no SECURITY hive given \(use --hive SECURITY=FILE or --windows-dir\)/);
 });
 
-test('compile refuses a userRight rule at its file:line:col, or omits it when the baseline says so', () => {
-  const rules = ruleYaml('key', 'registryKey:\n  path: HKLM\\SOFTWARE\\Contoso') + rule('rdp-users', 'right: SeRemoteInteractiveLogonRight\nincludes: [BUILTIN\\Remote Desktop Users]');
+test('compile: Audit packages a DriftscanUserRight resource with the rule as data; enforcing assignments are refused at file:line:col', () => {
+  const rules = ruleYaml('key', 'registryKey:\n  path: HKLM\\SOFTWARE\\Contoso') +
+    rule('rdp-users', 'right: SeRemoteInteractiveLogonRight\nincludes: [BUILTIN\\Remote Desktop Users, { sid: S-1-5-21-1-2-3-1001, name: CONTOSO\\rdp }]\nexcludes: [Everyone]') +
+    rule('debug-nobody', 'right: sedebugprivilege\nexactly: []');
   const text = baseline(rules);
-  const line = text.split('\n').findIndex((l) => l.includes('id: "rdp-users"')) + 1;
-  assert.throws(() => compileConfiguration(loadBaselineText(text, 'ur.yaml', TODAY)), (err: unknown) => {
-    assert.ok(err instanceof DriftscanError);
-    assert.match(err.message, new RegExp(`^ur\\.yaml:${line}:\\d+: rule rdp-users cannot be compiled to Machine Configuration: user rights assignment \\(SeRemoteInteractiveLogonRight\\) cannot be compiled yet: .*in-guest driftscan module \\(issue #9\\)`));
-    assert.equal(err.message.split('\n').length, 1);
-    return true;
-  });
-  const omitted = compileConfiguration(loadBaselineText(baseline(rules, '\n    unsupportedRules: omit'), 'ur.yaml', TODAY));
-  assert.deepEqual(omitted.rules.map((r) => [r.ruleId, r.omitted !== undefined]), [['key', false], ['rdp-users', true]]);
-  assert.doesNotMatch(omitted.mof, /rdp-users/);
+  const audit = compileConfiguration(loadBaselineText(text, 'ur.yaml', TODAY));
+  const instances = readMof(audit.mof).filter((x) => x.className === 'DriftscanUserRight');
+  assert.deepEqual(instances.map((x) => Object.fromEntries([...x.properties].filter(([k]) => !['ResourceID', 'SourceInfo', 'ModuleName', 'ModuleVersion', 'ConfigurationName'].includes(k)))), [
+    {
+      RuleId: 'rdp-users', Baseline: 'user-rights', Right: 'SeRemoteInteractiveLogonRight', Store: 'ActSysAc', Flag: 0x400,
+      Includes: ['S-1-5-32-555', 'S-1-5-21-1-2-3-1001'], Excludes: ['S-1-1-0'], Exactly: false,
+      Expected: 'SeRemoteInteractiveLogonRight granted to BUILTIN\\Remote Desktop Users (S-1-5-32-555), CONTOSO\\rdp (S-1-5-21-1-2-3-1001) and not granted to Everyone (S-1-1-0)',
+    },
+    { RuleId: 'debug-nobody', Baseline: 'user-rights', Right: 'SeDebugPrivilege', Store: 'Privilgs', Luid: 20, Exactly: true, Expected: 'SeDebugPrivilege granted to nobody' },
+  ]);
 
-  // The CLI: one line, exit 2, nothing written.
+  // ApplyAndMonitor / ApplyAndAutoCorrect: Set() would have to grant rights, which is LSA's job: refused at the rule, one line.
+  for (const type of ['ApplyAndMonitor', 'ApplyAndAutoCorrect']) {
+    const enforcing = text.replace('type: Audit', `type: ${type}\n    remoteAccessAcknowledgement: the team accepts the serial console`);
+    const line = enforcing.split('\n').findIndex((l) => l.includes('id: "rdp-users"')) + 1;
+    assert.throws(() => compileConfiguration(loadBaselineText(enforcing, 'ur.yaml', TODAY)), (err: unknown) => {
+      assert.ok(err instanceof DriftscanError);
+      const lines = err.message.split('\n');
+      assert.equal(lines.length, 2, err.message);
+      assert.match(lines[0]!, new RegExp(`^ur\\.yaml:${line}:\\d+: rule rdp-users cannot be applied \\(${type}\\): user rights are granted through LSA \\(LsaAddAccountRights\\), which owns HKLM\\\\SECURITY, not by writing the registry, and Group Policy re-applies its own User Rights Assignment over local changes; assign it as Audit`));
+      assert.match(lines[1]!, /rule debug-nobody cannot be applied/);
+      return true;
+    });
+    const omitted = compileConfiguration(loadBaselineText(enforcing.replace('remoteAccessAcknowledgement', 'unsupportedRules: omit\n    remoteAccessAcknowledgement'), 'ur.yaml', TODAY));
+    assert.deepEqual(omitted.rules.map((r) => [r.ruleId, r.omitted !== undefined]), [['key', false], ['rdp-users', true], ['debug-nobody', true]]);
+    assert.doesNotMatch(omitted.mof, /DriftscanUserRight/);
+  }
+
+  // An account list chosen at assignment time cannot travel as one policy string.
+  const param = baselineHeader('p').replace('  rules:\n', '  parameters:\n    rdp: { type: array, default: [BUILTIN\\Remote Desktop Users] }\n  rules:\n') +
+    rule('r', 'right: SeRemoteInteractiveLogonRight\nincludes: { param: rdp }');
+  assert.throws(() => compileConfiguration(loadBaselineText(param, 'p.yaml', TODAY)), /^DriftscanError: p\.yaml:\d+:\d+: rule r cannot be compiled to Machine Configuration: an account list \(includes\) chosen at assignment time cannot be compiled/);
+
+  // The CLI: Audit compiles; an enforcing assignment type exits 2 with the rule's location and writes nothing.
   const yaml = join(dir, 'compile.yaml');
   writeFileSync(yaml, text);
-  const out = join(dir, 'build');
-  const r = runCli(['compile', yaml, '--out', out, '--lock', join(dir, 'lock.json')]);
+  const ok = runCli(['compile', yaml, '--out', join(dir, 'build'), '--lock', join(dir, 'lock.json')]);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /compiled user-rights 1\.0\.0 \(Audit, 3 rules\)/);
+  const line = text.split('\n').findIndex((l) => l.includes('id: "rdp-users"')) + 1;
+  const out = join(dir, 'build-enforcing');
+  const r = runCli(['compile', yaml, '--assignment-type', 'ApplyAndMonitor', '--out', out, '--lock', join(dir, 'lock-enforcing.json')]);
   assert.equal(r.status, 2, r.stdout + r.stderr);
-  assert.match(r.stderr, new RegExp(`^driftscan: ${yaml.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}:${line}:\\d+: rule rdp-users cannot be compiled`));
-  assert.throws(() => readFileSync(join(out, 'manifest.json')));
+  // (Without spec.assignment.remoteAccessAcknowledgement the lock-out guard speaks up too.)
+  assert.match(r.stderr, new RegExp(`^driftscan: ${yaml.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}:${line}:\\d+: rule rdp-users cannot be applied \\(ApplyAndMonitor\\): user rights are granted through LSA`, 'm'));
+  assert.equal(existsSync(out), false);
+});
+
+test('DriftscanUserRight on the machine: its shared reader over the real SECURITY hive\'s accounts gives check\'s verdict and message for every rule', { skip: haveTools() || needPwsh() }, () => {
+  const file = sharedHiveFile('SECURITY.xz');
+  const holders = oracleHolders(file);
+  // Every right as the hive has it (pass), every right with one account too many or too few (fail), and the mixed rules.
+  const rules = [
+    ...USER_RIGHTS.map((r, i) => rule(`exact${i}`, `right: ${r.name}\nexactly: [${holders.get(r.name)!.join(', ')}]`)),
+    ...USER_RIGHTS.map((r, i) => rule(`more${i}`, `right: ${r.name}\nexactly: [${[...holders.get(r.name)!.slice(1), ...(holders.get(r.name)!.includes('S-1-5-32-545') ? [] : ['S-1-5-32-545'])].join(', ')}]`)),
+    rule('rdp-users', 'right: SeRemoteInteractiveLogonRight\nincludes: [BUILTIN\\Remote Desktop Users]'),
+    rule('rdp-not-denied', 'right: SeDenyRemoteInteractiveLogonRight\nexcludes: [BUILTIN\\Remote Desktop Users, Everyone]'),
+    rule('impersonate', 'right: SeImpersonatePrivilege\nincludes: [NT AUTHORITY\\SERVICE, Users]\nexcludes: [Everyone]'),
+    rule('network-nobody', 'right: SeNetworkLogonRight\nexactly: []'),
+  ].join('');
+  const yaml = join(dir, 'dsc-hive.yaml');
+  writeFileSync(yaml, baseline(rules));
+  const cli = runCli(['check', yaml, '--hive', `SECURITY=${file}`, '--format', 'json']);
+  assert.equal(cli.status, 1, cli.stderr);
+  const check = (JSON.parse(cli.stdout) as { results: RuleResult[] }).results;
+  assert.ok(check.filter((r) => r.status === 'pass').length >= USER_RIGHTS.length && check.filter((r) => r.status === 'fail').length >= USER_RIGHTS.length / 2);
+
+  // The package's MOF instances, run under pwsh by the module built from the shipped sources, whose
+  // Reader.ps1 opens the fake registry holding what reglookup shows below Policy\Accounts.
+  const conf = compileConfiguration(loadBaselineText(baseline(rules), 'dsc-hive.yaml', TODAY));
+  const instances = readMof(conf.mof).filter((x) => x.className === 'DriftscanUserRight');
+  assert.equal(instances.length, check.length);
+  const work = mkdtempSync(join(tmpdir(), 'driftscan-ur-dsc-'));
+  const cases = instances.map((inst) => ({
+    className: inst.className,
+    properties: Object.fromEntries([...inst.properties].filter(([k]) => !['ResourceID', 'SourceInfo', 'ModuleName', 'ModuleVersion', 'ConfigurationName'].includes(k))),
+    state: { keys: [], services: [] },
+    set: false,
+  }));
+  writeFileSync(join(work, 'cases.json'), JSON.stringify(cases));
+  runPwshFile(join(repoRoot, 'test', 'support', 'dsc-harness.ps1'),
+    ['-ModuleManifest', writeEngineModule({ fakeRegistry: true }), '-CasesFile', join(work, 'cases.json'), '-OutFile', join(work, 'out.json'), '-RealReader'],
+    { DRIFTSCAN_FAKE_REGISTRY: fakeMachineFile(work, fakeRegistryFromHive(file)) });
+  const out = JSON.parse(readFileSync(join(work, 'out.json'), 'utf8')) as Array<{ test?: boolean; reasons?: Array<{ code: string; phrase: string }>; error?: string }>;
+  instances.forEach((inst, i) => {
+    const c = check.find((r) => r.ruleId === inst.properties.get('RuleId'))!;
+    assert.equal(out[i]!.error, undefined, c.ruleId);
+    assert.deepEqual([out[i]!.test, out[i]!.reasons], [c.status === 'pass', [{ code: `user-rights:userRight:${c.ruleId}`, phrase: c.message }]], c.ruleId);
+  });
+  rmSync(work, { recursive: true, force: true });
 });
 
 test('the folder README documents every right the kind accepts', () => {

@@ -185,7 +185,7 @@ test('the script names every referenced key, value and service exactly once, and
   assert.match(script, /It reads HKLM\\SECURITY, which only SYSTEM can read: run it as SYSTEM/);
   assert.doesNotMatch(generateCollector({ keys: [{ path: 'HKLM\\SOFTWARE\\X', values: [], acl: false }], services: [] }), /only SYSTEM/);
   for (const needle of ['[Microsoft.Win32.RegistryView]::Registry64', 'DoNotExpandEnvironmentNames', 'ConvertTo-Json -InputObject $snapshot -Depth 10',
-    "GetSecurityDescriptorSddlForm($AclSections)", "'Access, Owner, Group'", 'Get-CimInstance -ClassName Win32_Service', '[string]$OutFile',
+    "GetSecurityDescriptorSddlForm($DriftscanAclSections)", "'Access, Owner, Group'", 'Get-CimInstance -ClassName Win32_Service', '[string]$OutFile',
     "'driftscan-snapshot.json'", "$OutFile -eq '-'", 'UTF8Encoding $false', "schema       = 'driftscan-snapshot/v1'"]) {
     assert.ok(script.includes(needle), needle);
   }

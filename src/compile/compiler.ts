@@ -8,7 +8,7 @@ import type { AssignmentType, Baseline } from '../rules/model.js';
 import { DriftscanError, formatLocation, usageError } from '../core/diagnostics.js';
 import { compileConfiguration, type CompiledConfiguration } from './configuration.js';
 import { buildPackage, type BuiltPackage, type ModuleContent } from './package.js';
-import { formatLock, type LockedModule, type LockFile } from './modules/lock.js';
+import { formatLock, type LockFile } from './modules/lock.js';
 import type { DscModule } from '../dsc/resources.js';
 import { findVersionScalar, nextPatch, setBaselineVersion } from './version-bump.js';
 
@@ -37,7 +37,7 @@ export interface CompileOptions {
   skipUnsupported?: boolean;
   /** Raise the patch version of baselines whose content changed under an unchanged version. */
   bump?: boolean;
-  /** Supplies the DSC modules the packages need (the gallery, its cache or `--modules-dir`: I/O stays at the edge). */
+  /** Supplies the DSC modules the packages need (DriftscanDsc, built from the shipped sources at the edge). */
   modules: ModuleProvider;
   /** The text of a baseline file, for `bump` (rewriting its version in place). */
   baselineText: (file: string) => string;
@@ -45,8 +45,8 @@ export interface CompileOptions {
   policies?: (packages: readonly CompiledPackage[]) => OutputFile[];
 }
 
-/** Resolves module contents for `needed`, honouring the pins in `lock`; returns them and the lock entries to record. */
-export type ModuleProvider = (needed: readonly DscModule[], lock: LockFile) => Promise<{ modules: ModuleContent[]; locked: Record<string, LockedModule> }>;
+/** The contents of the modules `needed` (name and version as the MOF references them). */
+export type ModuleProvider = (needed: readonly DscModule[]) => ModuleContent[];
 
 export interface CompileResult {
   packages: CompiledPackage[];
@@ -96,10 +96,9 @@ export async function compileBaselines(baselines: readonly Baseline[], lock: Loc
   const uriBase = options.contentUriBase === undefined ? undefined : parseContentUriBase(options.contentUriBase);
   const errors: string[] = [];
   const configs: Array<{ b: Baseline; c: CompiledConfiguration }> = [];
-  const versions = new Map(Object.entries(lock.modules).map(([n, m]) => [n, m.version]));
   for (const b of baselines) {
     try {
-      configs.push({ b, c: compileConfiguration(b, { ...(options.assignmentType ? { assignmentType: options.assignmentType } : {}), skipUnsupported: Boolean(options.skipUnsupported), moduleVersions: versions }) });
+      configs.push({ b, c: compileConfiguration(b, { ...(options.assignmentType ? { assignmentType: options.assignmentType } : {}), skipUnsupported: Boolean(options.skipUnsupported) }) });
     } catch (err) {
       if (err instanceof DriftscanError) errors.push(err.message);
       else throw err;
@@ -108,8 +107,12 @@ export async function compileBaselines(baselines: readonly Baseline[], lock: Loc
   if (errors.length) throw new DriftscanError(errors.join('\n'));
 
   const needed = new Map(configs.flatMap(({ c }) => c.modules).map((m) => [m.name, m]));
-  const { modules, locked } = await options.modules([...needed.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), lock);
-  const newLock: LockFile = { lockfileVersion: 1, modules: { ...lock.modules, ...locked }, packages: { ...lock.packages } };
+  const modules = options.modules([...needed.values()].sort((a, b) => (a.name < b.name ? -1 : 1)));
+  for (const m of needed.values()) {
+    const got = modules.find((x) => x.name === m.name);
+    if (!got || got.version !== m.version) throw new Error(`module provider returned ${got ? `${got.name} ${got.version}` : 'nothing'} for ${m.name} ${m.version}`);
+  }
+  const newLock: LockFile = { lockfileVersion: 1, packages: { ...lock.packages } };
 
   const packages: CompiledPackage[] = [];
   const baselineEdits = new Map<string, string>();

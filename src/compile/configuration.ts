@@ -55,8 +55,6 @@ export interface ConfigurationOptions {
    * A baseline with `spec.assignment.unsupportedRules: omit` gets this behaviour on its own.
    */
   skipUnsupported?: boolean;
-  /** Module versions to reference (from the lock file); defaults to the versions in `DSC_MODULES`. */
-  moduleVersions?: ReadonlyMap<string, string>;
 }
 
 /** Machine Configuration names become file, folder and assignment names (`<name>$pid…`). */
@@ -83,10 +81,9 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
     }
   }
 
-  const versions = new Map(DSC_MODULES.map((m) => [m.name, options.moduleVersions?.get(m.name) ?? m.version]));
+  const versions = new Map(DSC_MODULES.map((m) => [m.name, m.version]));
   const resources: Array<{ resource: DscResource; ruleIndex: number }> = [];
   const byId = new Map<string, string>();
-  const byTarget = new Map<string, { id: string; ruleId: string; props: string }>();
   const rules: RuleMapping[] = [];
   const parameters: ConfigurationParameter[] = [];
   const paramUse = new Map<string, string>();
@@ -109,27 +106,23 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
       }
       throw err;
     }
+    if (plan.notSettable && assignmentType !== 'Audit') {
+      const why = `cannot be applied (${assignmentType}): ${plan.notSettable}`;
+      if (omitUnsupported) rules.push({ ruleId: rule.id, resources: [], omitted: why });
+      else errors.push(`${at(rule.location)}: rule ${rule.id} ${why}; assign it as Audit, or leave it out with spec.assignment.unsupportedRules: omit`);
+      return;
+    }
     const mapping: RuleMapping = { ruleId: rule.id, resources: [], ...(plan.stricter ? { stricter: plan.stricter } : {}) };
-    const renamed = new Map<string, string>();
     for (const r of plan.resources) {
       const id = resourceId(r.friendlyName, r.instanceName);
-      // DSC refuses two instances with the same key properties (Registry: Key+ValueName; Service: Name;
-      // RegistryAccessEntry: Path). Identical helper resources are shared; different ones are an error.
-      const target = `${r.className}|${targetKey(r)}`.toLowerCase();
-      const props = JSON.stringify(r.properties);
-      const existing = byTarget.get(target);
-      if (existing) {
-        if (existing.props === props) { renamed.set(id, existing.id); mapping.resources.push(existing.id); continue; }
-        errors.push(`${at(rule.location)}: rule ${rule.id} and rule ${existing.ruleId} both configure ${targetKey(r)} differently; DSC allows one ${r.friendlyName} resource per target`);
-        continue;
-      }
       if (byId.has(id.toLowerCase())) {
         errors.push(`${at(rule.location)}: rule ${rule.id}: resource ${id} is already used by rule ${byId.get(id.toLowerCase())} (ResourceIDs compare case-insensitively)`);
         continue;
       }
       byId.set(id.toLowerCase(), rule.id);
-      byTarget.set(target, { id, ruleId: rule.id, props });
-      resources.push({ resource: { ...r, module: { ...r.module, version: versions.get(r.module.name) ?? r.module.version }, dependsOn: r.dependsOn?.map((d) => renamed.get(d) ?? d) }, ruleIndex });
+      // Every DriftscanDsc resource is keyed by its rule id and names its baseline in its Reasons' Code.
+      const properties: DscResource['properties'] = [['RuleId', rule.id], ['Baseline', name], ...r.properties];
+      resources.push({ resource: { ...r, properties, module: { ...r.module, version: versions.get(r.module.name) ?? r.module.version } }, ruleIndex });
       mapping.resources.push(id);
     }
     const used = new Set(plan.parameters.map((p) => p.property));
@@ -196,13 +189,4 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
   }
   const modules = DSC_MODULES.filter((m) => resources.some((r) => r.resource.module.name === m.name)).map((m) => ({ ...m, version: versions.get(m.name)! }));
   return { name, version: b.metadata.version, assignmentType, mof: writeMofDocument(instances, name), modules, rules, parameters };
-}
-
-function targetKey(r: DscResource): string {
-  const get = (k: string) => String(r.properties.find(([n]) => n === k)?.[1] ?? '');
-  switch (r.className) {
-    case 'MSFT_RegistryResource': return `${get('Key')} value "${get('ValueName')}"`;
-    case 'MSFT_ServiceResource': return `service ${get('Name')}`;
-    default: return get('Path');
-  }
 }

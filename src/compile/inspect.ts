@@ -9,7 +9,7 @@
  */
 import { readMof, type MofReadInstance } from './mof-reader.js';
 import { MAX_PACKAGE_BYTES, sha256Upper } from './package.js';
-import { manifestVersion } from './modules/nupkg.js';
+import { manifestVersion } from './modules/manifest.js';
 import { readZip, ZIP_LIMITS, type ZipLimits } from './zip-read.js';
 
 export interface Finding {
@@ -121,7 +121,21 @@ export function inspectPackage(zip: Uint8Array, label: string): PackageReport {
     report.modules.push({ name: mod, ...(found ? { version: found } : {}) });
     if (!psd1) error(`module ${mod} is referenced by the MOF but Modules/${mod}/${mod}.psd1 is missing`);
     else if (found !== version) error(`Modules/${mod}: ModuleVersion ${found ?? '(none)'} but the MOF references ${version}`);
+    if (psd1 && mod === 'DriftscanDsc') driftscanModuleFindings(files.get(psd1)!, names, report.resources, error);
   }
   if (names.some((n) => /^Modules\/[^/]+\/\d+(\.\d+)+\//.test(n))) warn('a module has a version sub-folder (Modules/<Name>/<version>/); Machine Configuration packages copy the module base flat');
   return report;
+}
+
+/**
+ * driftscan's own module: its root module must be there, and every resource class the MOF uses
+ * must be one the manifest exports (DSC resolves the class through DscResourcesToExport).
+ */
+function driftscanModuleFindings(psd1: Uint8Array, names: readonly string[], resources: PackageReport['resources'], error: (m: string) => void): void {
+  if (!names.includes('Modules/DriftscanDsc/DriftscanDsc.psm1')) error('Modules/DriftscanDsc/DriftscanDsc.psm1 is missing (the manifest\'s RootModule)');
+  const list = /DscResourcesToExport\s*=\s*@\(([^)]*)\)/.exec(new TextDecoder().decode(psd1))?.[1] ?? '';
+  const exported = new Set([...list.matchAll(/'([^']*)'/g)].map((m) => m[1]!));
+  for (const r of resources) {
+    if (r.module === 'DriftscanDsc' && !exported.has(r.className)) error(`${r.resourceId}: class ${r.className} is not exported by Modules/DriftscanDsc/DriftscanDsc.psd1 (DscResourcesToExport)`);
+  }
 }

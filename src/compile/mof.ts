@@ -35,8 +35,9 @@ export function mofString(s: string): string {
       case '\r': out += '\\r'; break;
       case '\t': out += '\\t'; break;
       default:
-        // Other C0 controls and DEL: MOF's \xHHHH escape keeps the document one line per property.
-        out += c < 0x20 || c === 0x7f ? `\\x${c.toString(16).toUpperCase().padStart(4, '0')}` : ch;
+        // Other C0 controls and DEL: MOF's \xHHHH escape keeps the document one line per property;
+        // a lone surrogate has no UTF-8 form, so it is escaped too instead of becoming U+FFFD.
+        out += c < 0x20 || c === 0x7f || (c >= 0xd800 && c <= 0xdfff) ? `\\x${c.toString(16).toUpperCase().padStart(4, '0')}` : ch;
     }
   }
   return `${out}"`;

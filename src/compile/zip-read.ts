@@ -1,6 +1,6 @@
 /**
- * The one zip reader: every archive driftscan reads (`package inspect`, PowerShell Gallery
- * nupkgs, the module cache) goes through `readZip`, so every one gets the same limits and checks.
+ * The one zip reader: every archive driftscan reads (today: packages, for `package inspect`) goes
+ * through `readZip`, so every one gets the same limits and checks.
  * Archives are untrusted input. Before anything is inflated the whole central directory is
  * checked: entry count, declared sizes against the total limit, compression ratios, names that
  * are unsafe to extract on Windows (zip-slip, absolute, drive letters, backslashes, control and

@@ -3,7 +3,7 @@ import type { RuleKind } from './kind.js';
 import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
 import type { Rule } from './model.js';
-import { DscUnsupported, registryResource, type DscPlan, type DscProperty } from '../dsc/resources.js';
+import { enginePath, engineResource, type DscPlan } from '../dsc/resources.js';
 import { remoteAccessKeyReason } from '../dsc/remote-access.js';
 
 export interface RegistryKeyCheck {
@@ -50,19 +50,14 @@ export const registryKey: RuleKind<RegistryKeyCheck> = {
   },
 };
 
-/**
- * Machine Configuration: PSDscResources `Registry` with ValueName "" and no type or data tests the
- * key itself (machine-configuration.md §7.1), exactly what this kind checks.
- */
+/** Machine Configuration: DriftscanDsc `DriftscanRegistryKey` (dsc/DriftscanDsc/Resources/RegistryKey.ps1). */
 function dscPlan(rule: Rule<RegistryKeyCheck>): DscPlan {
   const c = rule.check;
-  if (c.ensure === 'absent' && c.path.segments.length < 2) {
-    throw new DscUnsupported('refusing to compile ensure: absent for a hive or top-level key: AuditAndSet would delete it with all subkeys');
-  }
-  return {
-    resources: [registryResource(c.path, rule.id, [['ValueName', ''], ['Ensure', c.ensure === 'present' ? 'Present' : 'Absent'],
-      // Force: Set deletes a key that still has subkeys instead of failing on every run.
-      ...(c.ensure === 'absent' ? [['Force', true] as DscProperty] : [])])],
+  const plan: DscPlan = {
+    resources: [engineResource('DriftscanRegistryKey', rule.id, [['Path', enginePath(c.path)], ['PathText', c.pathText], ['Ensure', c.ensure === 'present' ? 'Present' : 'Absent']])],
     parameters: [],
   };
+  // Set would delete a whole hive or root key with everything below it.
+  if (c.ensure === 'absent' && c.path.segments.length < 2) plan.notSettable = 'ensure: absent on a hive or top-level key would delete it with all subkeys';
+  return plan;
 }

@@ -12,8 +12,10 @@ import type { RegistryPath } from '../windows/registry-path.js';
 import { formatRegistryPath } from '../windows/registry-path.js';
 import type { RegistryValue, RuleValueType } from '../windows/value.js';
 import { RULE_VALUE_TYPES, describeType, formatValue } from '../windows/value.js';
+import { sameIgnoringCase } from '../windows/text.js';
 import type { Rule } from './model.js';
-import { DscUnsupported, registryResource, resourceId, type DscPlan, type DscProperty } from '../dsc/resources.js';
+import { DscUnsupported, enginePath, engineResource, resourceId, type DscPlan, type DscProperty } from '../dsc/resources.js';
+import { dotnetRegex } from '../dsc/dotnet-regex.js';
 import { remoteAccessKeyReason } from '../dsc/remote-access.js';
 
 /** Data of a rule value, typed by the rule's `type`. */
@@ -122,7 +124,7 @@ function describeExpectation(c: RegistryValueCheck): string {
 }
 
 function equalData(type: RuleValueType, expected: Scalar, actual: RegistryValue, ignoreCase: boolean): boolean {
-  const same = (a: string, b: string) => (ignoreCase ? a.toUpperCase() === b.toUpperCase() : a === b);
+  const same = (a: string, b: string) => (ignoreCase ? sameIgnoringCase(a, b) : a === b);
   switch (type) {
     case 'DWord':
     case 'QWord':
@@ -261,93 +263,64 @@ export const registryValue: RuleKind<RegistryValueCheck> = {
   },
 };
 
-// --- Machine Configuration: PSDscResources `Registry` (machine-configuration.md §7.1) ---------------
+// --- Machine Configuration: DriftscanDsc `DriftscanRegistryValue` (dsc/DriftscanDsc/Resources/RegistryValue.ps1) --
 //
-// What MSFT_RegistryResource 2.12.0.0 Test-TargetResource does, and so what can be compiled exactly:
-// - the value type must equal ValueType; a missing value (or key) is "Absent";
-// - the machine's data is read with GetValue(…, DoNotExpandEnvironmentNames), so ExpandString data
-//   is compared raw (`%SystemRoot%\x`), as driftscan compares it;
-// - DWord/QWord: `[Int32]`/`[Int64]::Parse` of ValueData (hex with `Hex = True`), compared as numbers;
-// - String/ExpandString: `-ieq`, i.e. case-insensitively (Test-RegistryKeyValuesMatch);
-// - MultiString/Binary: `Compare-Object`, which ignores element order (and case for strings).
-// Anything that would let DSC accept data the rule rejects is refused. Residual difference, documented
-// in the README: `-ieq` is .NET's culture-aware comparison, which also ignores characters such as NUL
-// or a soft hyphen that driftscan's case-insensitive comparison does not.
+// The resource evaluates the rule as above, so the MOF carries the rule as data: expected data in
+// the rule's type (DWord/QWord decimal, Binary hex, MultiString one element per string), ranges,
+// and the pattern translated to an equivalent .NET expression (src/dsc/dotnet-regex.ts).
 
-const INT32_MAX = 0x7fffffff;
-const INT64_MAX = (1n << 63n) - 1n;
-
-/** `ValueData` and `Hex` for one expected value, or a refusal when `Registry` cannot compare it exactly. */
-function dscValueData(c: RegistryValueCheck, value: Scalar, ignoreCase: boolean, parameterised: boolean): { data: string[]; hex: boolean } {
-  switch (c.type) {
-    case 'String':
-    case 'ExpandString':
-      if (!ignoreCase) {
-        throw new DscUnsupported(`PSDscResources Registry compares ${c.type} data case-insensitively (-ieq); add \`ignoreCase: true\` to the rule if case does not matter`);
-      }
-      return { data: [value as string], hex: false };
-    case 'MultiString': {
-      const list = value as string[];
-      // Compare-Object matches a one-element list against exactly one equal (ignoring case) element.
-      if (parameterised || !ignoreCase || list.length !== 1 || list[0] === '') {
-        throw new DscUnsupported('PSDscResources Registry compares MultiString data with Compare-Object, ignoring element order and case; ' +
-          'only a single non-empty string with `ignoreCase: true` and no parameter compiles exactly');
-      }
-      return { data: [...list], hex: false };
-    }
-    case 'Binary': {
-      const bytes = value as Uint8Array;
-      // Compare-Object ignores byte order: only data whose bytes are all the same has one ordering.
-      if (parameterised || bytes.length === 0 || bytes.some((b) => b !== bytes[0])) {
-        throw new DscUnsupported('PSDscResources Registry compares Binary data with Compare-Object, which ignores byte order; ' +
-          'only non-empty data whose bytes are all equal (e.g. "00 00 00 00") and no parameter compiles exactly');
-      }
-      return { data: [Buffer.from(bytes).toString('hex')], hex: false };
-    }
+/** A scalar as MOF text in the rule's type (the encoding RegistryValue.ps1 ConvertTo-DsRegistryScalar reads). */
+function dscScalar(type: RuleValueType, s: Scalar): string[] {
+  switch (type) {
+    case 'MultiString': return [...(s as string[])];
+    case 'Binary': return [Buffer.from(s as Uint8Array).toString('hex')];
     case 'DWord':
-    case 'QWord': {
-      const n = BigInt(value as number | bigint);
-      const max = c.type === 'DWord' ? BigInt(INT32_MAX) : INT64_MAX;
-      if (n <= max) return { data: [n.toString()], hex: false };
-      if (parameterised) {
-        throw new DscUnsupported(
-          `${c.type} ${n} is above ${max}: PSDscResources parses decimal data as a signed integer and needs Hex = True for it, ` +
-            'but a policy parameter value would then be read as hex; use a value up to ' + `${max} or do not parameterise this rule`,
-        );
-      }
-      return { data: [`0x${n.toString(16)}`], hex: true };
-    }
+    case 'QWord': return [BigInt(s as number | bigint).toString()];
+    default: return [s as string];
   }
 }
 
-/** Translates a `registryValue` rule (ValueName + ValueType + ValueData, or Ensure = Absent). */
+/** Translates a `registryValue` rule. */
 function dscPlan(rule: Rule<RegistryValueCheck>): DscPlan {
   const c = rule.check;
   const e = c.expect;
-  const base: DscProperty[] = [['ValueName', c.name]];
-  const parameterised = rule.parameters.length > 0;
-  // A one-item oneOf is an equals; with a parameter the list is chosen at assignment time.
-  const single = e.op === 'equals' ? e : e.op === 'oneOf' && e.values.length === 1 && !parameterised ? { value: e.values[0]!, ignoreCase: e.ignoreCase } : undefined;
-  if (single) {
-    const { data, hex } = dscValueData(c, single.value, single.ignoreCase, parameterised);
-    return {
-      resources: [registryResource(c.path, rule.id, [...base, ['ValueType', c.type], ['ValueData', data], ['Hex', hex], ['Ensure', 'Present'], ['Force', true]])],
-      parameters: rule.parameters.map((p) => ({ property: p.property, resourceId: resourceId('Registry', rule.id), resourceProperty: 'ValueData' })),
-    };
+  const props: DscProperty[] = [['Path', enginePath(c.path)], ['PathText', c.pathText], ['ValueName', c.name], ['ValueType', c.type], ['Operation', e.op]];
+  const id = resourceId(ENGINE_CLASS, rule.id);
+  const target = (property: string, resourceProperty: string) => ({ property, resourceId: id, resourceProperty });
+  const parameters = [];
+  for (const p of rule.parameters) {
+    if (p.property === 'equals') parameters.push(target(p.property, 'Data'));
+    else if (p.property === 'atLeast') parameters.push(target(p.property, 'AtLeast'));
+    else if (p.property === 'atMost') parameters.push(target(p.property, 'AtMost'));
+    else if (p.property === 'oneOf') throw new DscUnsupported('a oneOf list chosen at assignment time cannot be compiled: Machine Configuration parameters are single strings');
+    else throw new DscUnsupported(`a ${p.property} pattern chosen at assignment time cannot be compiled: the pattern is translated to .NET when compiling`);
   }
+  let notSettable: string | undefined;
   switch (e.op) {
-    case 'absent':
-      if (c.name === '') throw new DscUnsupported('absent default value: PSDscResources Registry with ValueName "" and Ensure Absent deletes or tests the whole key, not its default value');
-      return { resources: [registryResource(c.path, rule.id, [...base, ['Ensure', 'Absent']])], parameters: [] };
-    case 'present':
-      throw new DscUnsupported('"present" (any data) cannot be expressed: PSDscResources Registry always compares ValueData; state the expected data with equals');
-    case 'oneOf':
-      throw new DscUnsupported('oneOf cannot be expressed: PSDscResources Registry tests a single ValueData; use equals or keep this rule out of the package');
-    case 'range':
-      throw new DscUnsupported('atLeast/atMost cannot be expressed: PSDscResources Registry only tests equality; use equals or keep this rule out of the package');
-    case 'matches':
-      throw new DscUnsupported('matches (regular expression) cannot be expressed: PSDscResources Registry only tests equality; use equals or keep this rule out of the package');
     case 'equals':
-      throw new Error('unreachable: equals is handled above');
+      props.push(['Data', dscScalar(c.type, e.value)], ['IgnoreCase', e.ignoreCase]);
+      break;
+    case 'oneOf':
+      props.push(['Data', e.values.flatMap((v) => dscScalar(c.type, v))], ['IgnoreCase', e.ignoreCase]);
+      if (c.type === 'MultiString') props.push(['DataLengths', e.values.map((v) => String((v as string[]).length))]);
+      if (e.values.length > 1) notSettable = 'oneOf with several values has no single compliant value to write';
+      break;
+    case 'range':
+      if (e.atLeast !== undefined) props.push(['AtLeast', String(e.atLeast)]);
+      if (e.atMost !== undefined) props.push(['AtMost', String(e.atMost)]);
+      notSettable = 'atLeast/atMost has no single compliant value to write';
+      break;
+    case 'matches':
+      props.push(['PatternText', e.pattern], ['Pattern', dotnetRegex(e.pattern, e.ignoreCase)], ['IgnoreCase', e.ignoreCase]);
+      notSettable = 'matches has no single compliant value to write';
+      break;
+    case 'present':
+      notSettable = 'ensure: present (any data) has no single compliant value to write';
+      break;
+    case 'absent':
+      break;
   }
+  return { resources: [engineResource(ENGINE_CLASS, rule.id, props)], parameters, ...(notSettable ? { notSettable: `${notSettable}; state it with equals to apply it` } : {}) };
 }
+
+const ENGINE_CLASS = 'DriftscanRegistryValue';

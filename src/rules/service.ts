@@ -11,8 +11,9 @@ import type { Identity, RuleKind, Verdict } from './kind.js';
 import { parseRegistryPath, formatRegistryPath } from '../windows/registry-path.js';
 import { describeSid, resolveIdentity } from '../windows/identity.js';
 import { formatValue } from '../windows/value.js';
-import { parameterDef, type ParameterDef, type Rule } from './model.js';
-import { DscUnsupported, PSDSC_RESOURCES, registryResource, resourceId, type DscPlan, type DscProperty, type DscResource } from '../dsc/resources.js';
+import { sameIgnoringCase } from '../windows/text.js';
+import type { Rule } from './model.js';
+import { engineResource, resourceId, type DscPlan, type DscProperty } from '../dsc/resources.js';
 import { remoteAccessServiceReason } from '../dsc/remote-access.js';
 
 export const STARTUP_TYPES = ['Boot', 'System', 'Automatic', 'AutomaticDelayedStart', 'Manual', 'Disabled'] as const;
@@ -136,7 +137,7 @@ export const service: RuleKind<ServiceCheck> = {
       else {
         const id = resolveIdentity(obj.data);
         actual = id ? `${obj.data} (${id.sid})` : obj.data;
-        ok = id ? id.sid === c.account.sid : obj.data.toLowerCase() === c.account.text.toLowerCase();
+        ok = id ? id.sid === c.account.sid : sameIgnoringCase(obj.data, c.account.text);
       }
       actualParts.push(`account ${actual}`);
       if (!ok) problems.push(`account ${actual}`);
@@ -159,81 +160,38 @@ export const service: RuleKind<ServiceCheck> = {
   },
 };
 
-// --- Machine Configuration: PSDscResources `Service` (machine-configuration.md §7.2) -----------------
+// --- Machine Configuration: DriftscanDsc `DriftscanService` (dsc/DriftscanDsc/Resources/Service.ps1) --------
 //
-// Traps: `State` defaults to Running, so it is always written (`Ignore` when the rule says nothing
-// about it) — otherwise an audit of a disabled service would demand it run and `Disabled` would
-// throw; only the three built-in accounts can be expressed without a credential in the MOF;
-// StartupType comes from Win32_Service.StartMode, which says `Auto` for Start = 2 with or without
-// DelayedAutostart, and has no Boot/System value. So Automatic and AutomaticDelayedStart each get
-// a companion `Registry` resource on the service key's DelayedAutostart value.
+// The resource reads the service key (Start, DelayedAutostart, ObjectName) and the run state through
+// the module's seam and judges them as above. The account travels as written plus its SID when the
+// rule fixes it; an account chosen by a policy parameter is resolved on the machine by the same rules.
 
-/** Built-in accounts by SID → the `BuiltInAccount` value. */
-const BUILT_IN: Record<string, string> = { 'S-1-5-18': 'LocalSystem', 'S-1-5-19': 'LocalService', 'S-1-5-20': 'NetworkService' };
-
-/** Startup types a policy parameter may choose: those the Service resource alone tells apart exactly. */
-const PARAMETER_STARTUP_TYPES: readonly string[] = ['Manual', 'Disabled'];
-
-function checkStartupType(startupType: string, state: ServiceCheck['state']): void {
-  if (startupType === 'Boot' || startupType === 'System') {
-    throw new DscUnsupported(`startupType ${startupType} cannot be expressed: PSDscResources Service knows only Automatic, Manual and Disabled (drivers are not services it manages)`);
-  }
-  if (startupType.startsWith('Automatic') && state === 'Stopped') throw new DscUnsupported(`startupType ${startupType} with state Stopped is refused by PSDscResources Service`);
-  if (startupType === 'Disabled' && state === 'Running') throw new DscUnsupported('startupType Disabled with state Running is refused by PSDscResources Service');
+/** Accounts Set() can assign without a password: the built-in service accounts and NT SERVICE\<name>. */
+function passwordless(sid: string): boolean {
+  return ['S-1-5-18', 'S-1-5-19', 'S-1-5-20'].includes(sid) || sid.startsWith('S-1-5-80-');
 }
 
 /** Translates a `service` rule. */
-function dscPlan(rule: Rule<ServiceCheck>, parameters: readonly ParameterDef[]): DscPlan {
+function dscPlan(rule: Rule<ServiceCheck>): DscPlan {
   const c = rule.check;
-  const id = resourceId('Service', rule.id);
-  const props: DscProperty[] = [['Name', c.name]];
-  const companions: DscResource[] = [];
-  let stricter: string | undefined;
-  if (c.ensure === 'absent') {
-    props.push(['Ensure', 'Absent'], ['State', 'Ignore']);
-  } else {
-    if (c.startupType) {
-      checkStartupType(c.startupType, c.state);
-      const key = serviceKeyPath(c.name);
-      if (c.startupType === 'Automatic') {
-        // Stricter, not exact: driftscan reads DelayedAutostart = 0 as plain Automatic too.
-        companions.push(registryResource(key, `${rule.id} (not delayed)`, [['ValueName', 'DelayedAutostart'], ['Ensure', 'Absent']]));
-        stricter = 'Automatic also requires the DelayedAutostart value to be absent (Win32_Service reports delayed start as Automatic); the rule also accepts DelayedAutostart = 0';
-      } else if (c.startupType === 'AutomaticDelayedStart') {
-        // Exact: driftscan's AutomaticDelayedStart is Start = 2 and DelayedAutostart = DWORD 1.
-        companions.push(registryResource(key, `${rule.id} (delayed start)`,
-          [['ValueName', 'DelayedAutostart'], ['ValueType', 'DWord'], ['ValueData', ['1']], ['Hex', false], ['Ensure', 'Present'], ['Force', true]]));
-      }
-      props.push(['StartupType', c.startupType === 'AutomaticDelayedStart' ? 'Automatic' : c.startupType]);
-    }
-    if (c.account) {
-      const builtIn = BUILT_IN[c.account.sid];
-      if (!builtIn) {
-        throw new DscUnsupported(
-          `account ${c.account.text} needs a Credential (a password in the MOF, which Machine Configuration packages must not contain); only LocalSystem, LocalService and NetworkService can be compiled`,
-        );
-      }
-      props.push(['BuiltInAccount', builtIn]);
-    }
-    props.push(['State', c.state ?? 'Ignore'], ['Ensure', 'Present']);
+  const id = resourceId(ENGINE_CLASS, rule.id);
+  const accountParameter = rule.parameters.some((p) => p.property === 'account');
+  const props: DscProperty[] = [['Name', c.name], ['Ensure', c.ensure === 'present' ? 'Present' : 'Absent']];
+  if (c.startupType) props.push(['StartupType', c.startupType]);
+  if (c.account) {
+    props.push(['Account', c.account.text]);
+    if (!accountParameter) props.push(['AccountSid', c.account.sid]);
   }
-  const targets = rule.parameters.map((p) => {
-    if (p.property !== 'startupType') {
-      throw new DscUnsupported(`parameter ${p.param} on ${p.property} cannot be compiled: BuiltInAccount takes LocalSystem, LocalService or NetworkService, not an account name chosen at assignment time`);
-    }
-    // The companion DelayedAutostart check is fixed at compile time, so an assignment may only pick
-    // values that need none; allowedValues is what Azure Policy enforces on the assignment.
-    const allowed = parameterDef(parameters, p.param).allowedValues;
-    if (!allowed || !allowed.every((v) => PARAMETER_STARTUP_TYPES.includes(String(v)))) {
-      throw new DscUnsupported(`parameter ${p.param} on startupType needs allowedValues limited to ${PARAMETER_STARTUP_TYPES.join(' and ')}: ` +
-        'PSDscResources Service cannot tell Automatic from delayed start, and the DelayedAutostart check cannot follow a value chosen at assignment time');
-    }
-    for (const v of allowed) checkStartupType(String(v), c.state);
-    return { property: p.property, resourceId: id, resourceProperty: 'StartupType' };
-  });
+  if (c.state) props.push(['State', c.state]);
+  let notSettable: string | undefined;
+  if (c.ensure === 'present' && !c.startupType && !c.account && !c.state) notSettable = 'a rule that only requires the service to be installed cannot install it';
+  else if (c.account && (accountParameter || !passwordless(c.account.sid))) notSettable = `account ${c.account.text} would need a password in the package; only LocalSystem, LocalService, NetworkService and NT SERVICE\\<name> can be applied`;
+  else if (c.startupType === 'Disabled' && c.state === 'Running') notSettable = 'a disabled service cannot be started';
   return {
-    resources: [{ friendlyName: 'Service', className: 'MSFT_ServiceResource', module: PSDSC_RESOURCES, instanceName: rule.id, properties: props }, ...companions],
-    parameters: targets,
-    ...(stricter ? { stricter } : {}),
+    resources: [engineResource(ENGINE_CLASS, rule.id, props)],
+    parameters: rule.parameters.map((p) => ({ property: p.property, resourceId: id, resourceProperty: p.property === 'account' ? 'Account' : 'StartupType' })),
+    ...(notSettable ? { notSettable } : {}),
   };
 }
+
+const ENGINE_CLASS = 'DriftscanService';

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { nearestNames } from '../core/edit-distance.js';
 import { isSid, parseSid } from './sid.js';
+import { foldCase } from './text.js';
 
 /** A fixed-SID account. `name` is the display name (`DOMAIN\account`, or bare when Windows shows it bare). */
 export interface WellKnownIdentity {
@@ -151,35 +152,32 @@ const byName = new Map<string, WellKnownIdentity>();
 /** Lower-cased account part (after `DOMAIN\`) → identity. */
 const byBareName = new Map<string, WellKnownIdentity>();
 
-const squeeze = (s: string): string => s.toLowerCase().replace(/\s+/g, '');
+// Keys fold case as Windows compares account names (and as the DSC module's port does).
+const squeeze = (s: string): string => foldCase(s).replace(/\s+/g, '');
 const bare = (name: string): string => name.slice(name.lastIndexOf('\\') + 1);
 
 for (const id of WELL_KNOWN_IDENTITIES) {
   bySid.set(id.sid, id);
   if (id.sddlAlias) byAlias.set(id.sddlAlias, id);
   for (const n of [id.name, ...(id.spellings ?? [])]) {
-    byName.set(n.toLowerCase(), id);
+    byName.set(foldCase(n), id);
     byName.set(squeeze(n), id);
     if (!n.startsWith('.\\')) {
-      byBareName.set(bare(n).toLowerCase(), id);
+      byBareName.set(foldCase(bare(n)), id);
       byBareName.set(squeeze(bare(n)), id);
     }
   }
 }
 
 /** Domain prefixes under which the account part alone identifies the account. */
-const NAMED_DOMAINS = new Set(['builtin', 'nt authority', 'nt service', 'application package authority', 'mandatory label', '.']);
+const NAMED_DOMAINS = new Set(['BUILTIN', 'NT AUTHORITY', 'NT SERVICE', 'APPLICATION PACKAGE AUTHORITY', 'MANDATORY LABEL', '.']);
 
 /** SHA-1 based SID of a per-service account `NT SERVICE\<name>` (S-1-5-80-<5 RIDs>). */
 export function serviceSid(serviceName: string): string {
   if (serviceName.length === 0) throw new Error('service name is empty');
   // SCM hashes the name after RtlUpcaseUnicodeString, which maps one UTF-16 unit to one unit
   // (no 'ß' → 'SS' expansion, unlike String.prototype.toUpperCase).
-  let upper = '';
-  for (const ch of serviceName) {
-    const u = ch.toUpperCase();
-    upper += u.length === ch.length ? u : ch;
-  }
+  const upper = foldCase(serviceName);
   const digest = createHash('sha1').update(Buffer.from(upper, 'utf16le')).digest();
   const rids = [0, 1, 2, 3, 4].map((i) => digest.readUInt32LE(4 * i));
   return `S-1-5-80-${rids.join('-')}`;
@@ -200,25 +198,25 @@ export function resolveIdentity(text: string): { sid: string; name?: string } | 
     const name = bySid.get(sid)?.name;
     return name ? { sid, name } : { sid };
   }
-  const known = byName.get(t.toLowerCase()) ?? byName.get(squeeze(t));
+  const known = byName.get(foldCase(t)) ?? byName.get(squeeze(t));
   if (known) return { sid: known.sid, name: known.name };
   const slash = t.lastIndexOf('\\');
   if (slash < 0) {
-    const b = byBareName.get(t.toLowerCase()) ?? byBareName.get(squeeze(t));
+    const b = byBareName.get(foldCase(t)) ?? byBareName.get(squeeze(t));
     return b ? { sid: b.sid, name: b.name } : undefined;
   }
-  const domain = t.slice(0, slash).trim().toLowerCase();
+  const domain = foldCase(t.slice(0, slash).trim());
   const account = t.slice(slash + 1).trim();
   if (account === '') return undefined;
-  if (domain === 'nt service') {
+  if (domain === 'NT SERVICE') {
     const sid = serviceSid(account);
     return { sid, name: bySid.get(sid)?.name ?? `NT SERVICE\\${account}` };
   }
   if (!NAMED_DOMAINS.has(domain)) return undefined;
   // `NT AUTHORITY\Network Service` and friends: same account part, right domain.
-  const b = byBareName.get(account.toLowerCase()) ?? byBareName.get(squeeze(account));
+  const b = byBareName.get(foldCase(account)) ?? byBareName.get(squeeze(account));
   if (!b) return undefined;
-  const expected = b.name.includes('\\') ? b.name.slice(0, b.name.lastIndexOf('\\')).toLowerCase() : undefined;
+  const expected = b.name.includes('\\') ? foldCase(b.name.slice(0, b.name.lastIndexOf('\\'))) : undefined;
   return expected === domain || (domain === '.' && b.spellings?.some((s) => s.startsWith('.\\'))) ? { sid: b.sid, name: b.name } : undefined;
 }
 

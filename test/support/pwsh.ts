@@ -1,14 +1,20 @@
 /**
- * Runs the generated collector under PowerShell 7 on Linux, where `Microsoft.Win32.Registry`
- * throws "not supported on this platform": the script's `Open-Key` is swapped for one that opens
- * keys of a fake registry (a JSON description) through stand-ins with the RegistryKey methods the
- * script calls. Everything else — value conversion, JSON writing, error handling — runs as
- * shipped, so the snapshot it writes is what the real script would write for that registry.
+ * PowerShell 7 for tests (on PATH, or where `.ci/run` installs the .NET global tool), and the fake
+ * registry the shared reader (dsc/DriftscanDsc/Reader.ps1) runs against on Linux, where
+ * `Microsoft.Win32.Registry` throws "not supported on this platform": the reader's
+ * `Open-DriftscanKey` is swapped for one that opens keys of a fake registry (a JSON description)
+ * through stand-ins with the RegistryKey methods the reader calls, and `Get-CimInstance` for one
+ * that answers `Win32_Service` queries from a list. Everything else — value conversion, subtree
+ * walking, service records, JSON writing, error handling — runs as shipped, so the snapshot the
+ * collector writes is what the real script would write for that registry.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildEngineModule } from '../../src/dsc/engine-module.js';
+import { readEngineSources } from '../../src/io/engine-sources.js';
+import { VERSION } from '../../src/core/version.js';
 
 let found: { path: string | undefined } | undefined;
 
@@ -26,9 +32,52 @@ export function findPwsh(): string | undefined {
   return found.path;
 }
 
-/** A skip reason for tests that need pwsh, or false. */
+/** A skip reason for tests that need pwsh (`test(…, { skip: needPwsh() }, …)`), or false. */
 export function needPwsh(): string | false {
-  return findPwsh() ? false : 'pwsh not installed (not on PATH, nor ~/.dotnet/tools/pwsh)';
+  return findPwsh() ? false : 'pwsh (PowerShell 7) not on PATH, nor ~/.dotnet/tools/pwsh; skipping (.ci/run installs it)';
+}
+
+/** Runs `pwsh -NoProfile -NonInteractive -File script args…` (with `env` added to the environment); throws with stderr when it fails. */
+export function runPwshFile(script: string, args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(findPwsh()!, ['-NoProfile', '-NonInteractive', '-File', script, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, env: { ...process.env, ...env } });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`pwsh ${script} exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** Runs a PowerShell command; returns stdout. */
+export function runPwsh(command: string): string {
+  const r = spawnSync(findPwsh()!, ['-NoProfile', '-NonInteractive', '-Command', command], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`pwsh exited ${r.status}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/**
+ * Builds DriftscanDsc from the shipped sources into a temp folder; returns the .psd1 path. With
+ * `fakeRegistry` the module's Reader.ps1 opens keys of the fake registry named by
+ * `$env:DRIFTSCAN_FAKE_REGISTRY` (see `withFakeRegistry` and `fakeMachineFile`) instead of Windows'.
+ */
+export function writeEngineModule(options: { fakeRegistry?: boolean } = {}): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'driftscan-dsc-')), 'DriftscanDsc');
+  mkdirSync(dir);
+  const m = buildEngineModule(readEngineSources(), VERSION);
+  for (const [name, data] of m.files) {
+    writeFileSync(join(dir, name), options.fakeRegistry && name.endsWith('.psm1') ? withFakeRegistry(new TextDecoder().decode(data)) : data);
+  }
+  return join(dir, 'DriftscanDsc.psd1');
+}
+
+/** Writes the file the fake registry reads (`DRIFTSCAN_FAKE_REGISTRY`) into `dir`; returns its path. */
+export function fakeMachineFile(dir: string, registry: FakeRegistry, services: FakeServices = {}): string {
+  const file = join(dir, 'registry.json');
+  writeFileSync(file, JSON.stringify({ registry, services }));
+  return file;
+}
+
+/** The module provider `driftscan compile` uses: DriftscanDsc built from the shipped sources. */
+export function engineModules(needed: readonly { name: string; version: string }[]) {
+  return needed.map(() => buildEngineModule(readEngineSources(), VERSION));
 }
 
 /** Parses a script with PowerShell's own parser; returns the syntax errors (empty = valid). */
@@ -68,11 +117,31 @@ export interface FakeKey {
 /** Full key path (`HKLM\SOFTWARE\A`, compared case-insensitively) → key. Parents are implied by their children. */
 export type FakeRegistry = Record<string, FakeKey>;
 
-/** What replaces the script's `Open-Key`: the fake registry and stand-in keys. */
+/** A service as `Get-CimInstance Win32_Service` reports it (WMI spelling: `State` 'Start Pending'), or a query that fails. */
+export type FakeService =
+  | { State: string; StartMode: string; StartName: string | null; DelayedAutoStart?: boolean }
+  | { error: string };
+
+/** Service name (compared case-insensitively, as WQL does) → service; services not listed do not exist. */
+export type FakeServices = Record<string, FakeService>;
+
+/** What replaces the reader's `Open-DriftscanKey`: the fake registry, stand-in keys and a stand-in `Get-CimInstance`. */
 const FAKE_OPEN_KEY = String.raw`# --- test stand-in (test/support/pwsh.ts): a fake registry instead of Microsoft.Win32.Registry ---
 $FakeKeys = New-Object 'System.Collections.Generic.Dictionary[string,object]' ([System.StringComparer]::OrdinalIgnoreCase)
 $FakeChildren = New-Object 'System.Collections.Generic.Dictionary[string,object]' ([System.StringComparer]::OrdinalIgnoreCase)
-$fakeJson = Get-Content -Raw -LiteralPath $env:DRIFTSCAN_FAKE_REGISTRY | ConvertFrom-Json -AsHashtable
+$fakeMachine = Get-Content -Raw -LiteralPath $env:DRIFTSCAN_FAKE_REGISTRY | ConvertFrom-Json -AsHashtable
+$fakeJson = $fakeMachine['registry']
+$FakeServices = New-Object 'System.Collections.Generic.Dictionary[string,object]' ([System.StringComparer]::OrdinalIgnoreCase)
+foreach ($n in $fakeMachine['services'].Keys) { $FakeServices[$n] = $fakeMachine['services'][$n] }
+# Answers the reader's one query, Win32_Service by Name='<name with \ and ' escaped>', as WMI would.
+function Get-CimInstance([string]$ClassName, [string]$Filter) {
+  if ($ClassName -ne 'Win32_Service' -or $Filter -notmatch "^Name='((?:[^\\']|\\.)*)'$") { throw "fake Get-CimInstance: unexpected query $ClassName $Filter" }
+  $name = $Matches[1] -replace '\\(.)', '$1'
+  if (-not $FakeServices.ContainsKey($name)) { return $null }
+  $s = $FakeServices[$name]
+  if ($s.ContainsKey('error')) { throw (New-Object System.InvalidOperationException $s['error']) }
+  return [pscustomobject]$s
+}
 function Get-FakeField($Node, [string]$Field) { if ($null -ne $Node -and $Node.ContainsKey($Field)) { return $Node[$Field] } return $null }
 function Add-FakeKey([string]$Path, $Node) {
   if (-not $FakeKeys.ContainsKey($Path)) {
@@ -140,7 +209,7 @@ function New-FakeKey([string]$Path) {
   }
   return $key
 }
-function Open-Key([string]$Path) {
+function Open-DriftscanKey([string]$Path, [bool]$Writable) {
   $parts = $Path -split '\\'
   for ($i = 1; $i -le $parts.Count; $i++) {
     $p = ($parts[0..($i - 1)]) -join '\'
@@ -153,12 +222,16 @@ function Open-Key([string]$Path) {
 # --- end of test stand-in ---
 `;
 
-/** The script with `Open-Key` replaced by the fake; throws when the script no longer has the function to replace. */
+/**
+ * The script (a generated collector, or anything embedding Reader.ps1) with the reader's
+ * `Open-DriftscanKey` replaced by the fake; throws when the script does not have exactly one to replace.
+ */
 export function withFakeRegistry(script: string): string {
-  const open = /^function Open-Key\(\[string\]\$Path\) \{\r\n[\s\S]*?\r\n\}\r\n/m;
+  const eol = script.includes('\r\n') ? '\r\n' : '\n';
+  const open = new RegExp(`^function Open-DriftscanKey\\(\\[string\\]\\$Path, \\[bool\\]\\$Writable\\) \\{${eol}[\\s\\S]*?${eol}\\}${eol}`, 'm');
   const matches = script.match(new RegExp(open.source, 'gm')) ?? [];
-  if (matches.length !== 1) throw new Error(`expected one Open-Key function in the collector, found ${matches.length}`);
-  return script.replace(open, () => FAKE_OPEN_KEY.replace(/\r?\n/g, '\r\n'));
+  if (matches.length !== 1) throw new Error(`expected one Open-DriftscanKey function in the script, found ${matches.length}`);
+  return script.replace(open, () => FAKE_OPEN_KEY.replace(/\r?\n/g, eol));
 }
 
 export interface CollectorRun {
@@ -167,14 +240,13 @@ export interface CollectorRun {
   stderr: string;
 }
 
-/** Runs `script` (a generated collector) under pwsh against `registry` with `-OutFile -`; stdout is the snapshot JSON. */
-export function runCollector(script: string, registry: FakeRegistry, options: { timeoutMs?: number } = {}): CollectorRun {
+/** Runs `script` (a generated collector) under pwsh against `registry` (and `options.services`) with `-OutFile -`; stdout is the snapshot JSON. */
+export function runCollector(script: string, registry: FakeRegistry, options: { timeoutMs?: number; services?: FakeServices } = {}): CollectorRun {
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-pwsh-'));
   try {
     const file = join(dir, 'collect.ps1');
-    const registryFile = join(dir, 'registry.json');
     writeFileSync(file, withFakeRegistry(script));
-    writeFileSync(registryFile, JSON.stringify(registry));
+    const registryFile = fakeMachineFile(dir, registry, options.services);
     const r = spawnSync(findPwsh()!, ['-NoProfile', '-NonInteractive', '-File', file, '-OutFile', '-'], {
       encoding: 'utf8',
       env: { ...process.env, DRIFTSCAN_FAKE_REGISTRY: registryFile, COMPUTERNAME: 'FAKE-VM' },

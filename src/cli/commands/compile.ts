@@ -18,9 +18,6 @@ interface CompileFlags {
   out: string;
   contentUriBase?: string;
   assignmentType?: string;
-  modulesDir?: string;
-  feed?: string;
-  feedCa?: string;
   lock?: string;
   bump?: boolean;
   check?: boolean;
@@ -36,21 +33,18 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .command('compile')
     .summary('compile baselines to Machine Configuration packages and Azure Policy definitions')
     .description(
-      'Compile baselines to reproducible Machine Configuration packages (build/<name>/<name>.zip: MOF, metaconfig, ' +
-        'DSC modules), Azure Policy definitions and build/manifest.json. Modules come from the PowerShell Gallery ' +
-        '(or --feed / --modules-dir) and are pinned with their hashes in modules.lock.json next to the baselines, ' +
-        'which also records each package\'s version and contentHash: changed content under an unchanged version ' +
-        'is an error (machines cache by version) unless --bump raises the patch version in the baseline file.',
+      'Compile baselines to reproducible Machine Configuration packages (build/<name>/<name>.zip: MOF, metaconfig and ' +
+        'driftscan\'s own DSC module DriftscanDsc, which evaluates each rule on the machine as driftscan check does), ' +
+        'Azure Policy definitions and build/manifest.json. No network is needed. modules.lock.json next to the baselines ' +
+        'records each package\'s version and contentHash: changed content under an unchanged version is an error ' +
+        '(machines cache by version) unless --bump raises the patch version in the baseline file.',
     )
     .argument('[baselines...]', 'baseline files or folders (default: policies/)')
     .option('--out <dir>', 'output folder, written all or nothing (temp files, then renames); an output over an input file is refused', 'build')
     .option('--content-uri-base <url>', 'HTTPS folder the packages will be uploaded to (policy contentUri = base + <name>/<name>.zip); ' +
       'no query string: it is written into build/, so add a SAS token at publish/deploy time, not here')
     .option('--assignment-type <type>', `override every baseline's assignment type (${ASSIGNMENT_TYPES.join(', ')})`)
-    .option('--modules-dir <dir>', 'take DSC modules from DIR/<Module>/<version>/ or DIR/<Module>/ (air-gapped builds)')
-    .option('--feed <url>', 'NuGet v2 feed for DSC modules (default: $DRIFTSCAN_FEED or the PowerShell Gallery)')
-    .option('--feed-ca <file>', 'PEM CA certificate(s) to trust for the feed (default: $DRIFTSCAN_FEED_CA)')
-    .option('--lock <file>', 'modules lock file (default: modules.lock.json beside the first baseline)')
+    .option('--lock <file>', 'package lock file (default: modules.lock.json beside the first baseline)')
     .option('--bump', 'raise the patch version of baselines whose package content changed without a version change')
     .option('--policy-scope <scope>', 'where the policy definitions will be created (/subscriptions/<id> or ' +
       '/providers/Microsoft.Management/managementGroups/<id>); initiative members then reference ' +
@@ -67,13 +61,14 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       if (definitionScope !== undefined && !POLICY_SCOPE.test(definitionScope)) {
         throw usageError(`--policy-scope must be /subscriptions/<subscription id> or /providers/Microsoft.Management/managementGroups/<group id>, not ${o.policyScope}`);
       }
-      // Loaded on use: the compiler, zip writer and module resolver are the heaviest part of the CLI.
-      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath, parseContentUriBase }, { DEFAULT_FEED }, { readLock }, { defaultCacheDir, galleryModules }, { policyFiles }, { prepareOutput, prepareOutputFolder, writeOutputs }, { baselineInputs }] = await Promise.all([
+      // Loaded on use: the compiler and zip writer are the heaviest part of the CLI.
+      const [{ expandBaselinePaths, loadBaselines }, { compileBaselines, outputPath, parseContentUriBase }, { emptyLock, parseLock }, { buildEngineModule, ENGINE_MODULE_NAME }, { readEngineSources }, { VERSION }, { policyFiles }, { prepareOutput, prepareOutputFolder, writeOutputs }, { baselineInputs }] = await Promise.all([
         import('../../baseline/load.js'),
         import('../../compile/compiler.js'),
-        import('../../gallery/feed.js'),
-        import('../../gallery/lock-file.js'),
-        import('../../gallery/resolve.js'),
+        import('../../compile/modules/lock.js'),
+        import('../../dsc/engine-module.js'),
+        import('../../io/engine-sources.js'),
+        import('../../core/version.js'),
         import('../../compile/policy-files.js'),
         import('../../io/output-file.js'),
         import('../inputs.js'),
@@ -84,23 +79,22 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       const files = expandBaselinePaths(inputs);
       // The lock lives beside the baselines: in the folder given (policies/), else beside the first file.
       const lockFile = o.lock ?? join(statSync(inputs[0]!).isDirectory() ? inputs[0]! : dirname(files[0]!), 'modules.lock.json');
-      const caFile = o.feedCa ?? process.env.DRIFTSCAN_FEED_CA;
       // The files read that nothing may be written over (the lock and bumped baselines are rewritten on purpose).
-      const readOnly = [...baselineInputs(files), ...(caFile ? [{ file: caFile, what: 'feed CA file' }] : [])];
+      const readOnly = baselineInputs(files);
       // Before anything is read: `--out` on a file, or `--lock` on a baseline, fail now rather than mid-build.
       const lockTarget = o.check ? undefined : prepareOutput(lockFile, readOnly, { what: 'lock file', option: '--lock' });
       if (!o.check) prepareOutputFolder(o.out, 'output folder');
-      const ca = caFile ? readInputFile(caFile, 'feed CA file').toString('utf8') : undefined;
+      const lock = existsSync(lockFile) ? parseLock(readInputFile(lockFile, 'lock file').toString('utf8'), lockFile) : emptyLock();
       const baselines = loadBaselines(inputs);
-      const result = await compileBaselines(baselines, readLock(lockFile), {
+      const result = await compileBaselines(baselines, lock, {
         ...(o.assignmentType ? { assignmentType: o.assignmentType as AssignmentType } : {}),
         ...(o.contentUriBase ? { contentUriBase: o.contentUriBase } : {}),
         bump: Boolean(o.bump),
         skipUnsupported: Boolean(o.skipUnsupported),
-        modules: galleryModules({
-          feed: { url: o.feed ?? process.env.DRIFTSCAN_FEED ?? DEFAULT_FEED, ...(ca ? { ca } : {}) },
-          cacheDir: defaultCacheDir(),
-          ...(o.modulesDir ? { modulesDir: o.modulesDir } : {}),
+        // The only module packages need ships with driftscan: no Gallery, no network.
+        modules: (needed) => needed.map((m) => {
+          if (m.name !== ENGINE_MODULE_NAME) throw new Error(`no source for DSC module ${m.name}`);
+          return buildEngineModule(readEngineSources(), VERSION);
         }),
         baselineText: (file) => readInputFile(file, 'baseline').toString('utf8'),
         policies: (packages) => policyFiles(packages, definitionScope ? { definitionScope } : {}),

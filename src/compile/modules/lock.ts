@@ -1,19 +1,11 @@
 /**
- * `modules.lock.json`, committed next to the baselines: the exact module versions and package
- * hashes every build must use, and the last compiled version + contentHash of each package.
- * The second part is what makes "content changed without a version bump" detectable in a fresh
- * clone or in CI: `build/` is not committed, the lock file is. Machines cache packages by
- * version, so new content under an old version would never reach them.
+ * `modules.lock.json`, committed next to the baselines: the last compiled version + contentHash of
+ * each package. It is what makes "content changed without a version bump" detectable in a fresh
+ * clone or in CI: `build/` is not committed, the lock file is. Machines cache packages by version,
+ * so new content under an old version would never reach them. (Files written before driftscan
+ * carried its own DSC module also pinned Gallery modules under "modules"; that part is ignored.)
  */
 import { DriftscanError } from '../../core/diagnostics.js';
-
-export interface LockedModule {
-  /** Gallery package id (may differ in case from the module folder name). */
-  galleryId: string;
-  version: string;
-  /** Base64 SHA-512 of the .nupkg, as the NuGet v2 feed publishes `PackageHash`. */
-  sha512: string;
-}
 
 export interface LockedPackage {
   version: string;
@@ -22,12 +14,11 @@ export interface LockedPackage {
 
 export interface LockFile {
   lockfileVersion: 1;
-  modules: Record<string, LockedModule>;
   packages: Record<string, LockedPackage>;
 }
 
 export function emptyLock(): LockFile {
-  return { lockfileVersion: 1, modules: {}, packages: {} };
+  return { lockfileVersion: 1, packages: {} };
 }
 
 /** Parses a lock file's text (`file` names it in errors). Damaged files are input errors. */
@@ -36,18 +27,19 @@ export function parseLock(text: string, file: string): LockFile {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new DriftscanError(`not valid JSON (${(err as Error).message}); delete it to re-resolve modules`, { location: { file } });
+    throw new DriftscanError(`not valid JSON (${(err as Error).message}); delete it and compile again to re-record package versions`, { location: { file } });
   }
   const d = data as Partial<LockFile>;
-  if (d.lockfileVersion !== 1 || typeof d.modules !== 'object' || d.modules === null) {
-    throw new DriftscanError('not a driftscan modules lock file (lockfileVersion 1 with "modules")', { location: { file } });
+  if (typeof d !== 'object' || d === null || d.lockfileVersion !== 1) {
+    throw new DriftscanError('not a driftscan lock file (lockfileVersion 1)', { location: { file } });
   }
-  for (const [name, m] of Object.entries(d.modules)) {
-    if (typeof m?.version !== 'string' || typeof m.sha512 !== 'string' || typeof m.galleryId !== 'string') {
-      throw new DriftscanError(`module ${name} needs galleryId, version and sha512`, { location: { file } });
+  const packages = d.packages ?? {};
+  for (const [name, p] of Object.entries(packages)) {
+    if (typeof p?.version !== 'string' || typeof p.contentHash !== 'string') {
+      throw new DriftscanError(`package ${name} needs version and contentHash`, { location: { file } });
     }
   }
-  return { lockfileVersion: 1, modules: d.modules, packages: d.packages ?? {} };
+  return { lockfileVersion: 1, packages };
 }
 
 function sorted<T>(o: Record<string, T>): Record<string, T> {
@@ -56,5 +48,5 @@ function sorted<T>(o: Record<string, T>): Record<string, T> {
 
 /** Serialises with sorted keys so the committed file only changes when its content does. */
 export function formatLock(lock: LockFile): string {
-  return `${JSON.stringify({ lockfileVersion: 1, modules: sorted(lock.modules), packages: sorted(lock.packages) }, null, 2)}\n`;
+  return `${JSON.stringify({ lockfileVersion: 1, packages: sorted(lock.packages) }, null, 2)}\n`;
 }

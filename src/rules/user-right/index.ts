@@ -19,7 +19,7 @@ import { formatRegistryPath, type RegistryPath } from '../../windows/registry-pa
 import { describeSid } from '../../windows/identity.js';
 import { isSid, parseSid, readSid } from '../../windows/sid.js';
 import { describeType, encodeValue } from '../../windows/value.js';
-import { DscUnsupported, type DscPlan } from '../../dsc/resources.js';
+import { DscUnsupported, engineResource, type DscPlan, type DscProperty } from '../../dsc/resources.js';
 import { remoteAccessKeyReason } from '../../dsc/remote-access.js';
 import { decodePrivilegeSet, decodeSystemAccess } from './decode.js';
 import { findUserRight, suggestUserRight, type UserRight } from './rights.js';
@@ -203,16 +203,31 @@ function checkStoredSid(bytes: Uint8Array, sid: string, where: string): void {
   if (stored.sid !== sid) throw new DriftscanError(`${where}: default value holds SID ${stored.sid}, but the account key is named ${sid}`);
 }
 
-// --- Machine Configuration ------------------------------------------------------------------------
+// --- Machine Configuration: DriftscanDsc `DriftscanUserRight` (dsc/DriftscanDsc/Resources/UserRight.ps1) -------
 //
-// PSDscResources has no user-rights resource and AccessControlDsc none either, so no bundled module
-// can test an assignment. Refused (with file:line:col by the compiler) until the in-guest driftscan
-// module (issue #9) evaluates rules itself; `unsupportedRules: omit` keeps such rules for
-// `driftscan check` only.
+// The resource reads the Accounts subtree through the module's shared reader (LocalSystem, which
+// Machine Configuration runs as, may read HKLM\SECURITY) and judges it as above. The right travels
+// as where LSA keeps it (store and flag or LUID), the accounts as SIDs, and the expected text is the
+// rule's own description, so only the machine side is worded on the machine.
+//
+// Audit only: LSA owns this data (rights are granted with LsaAddAccountRights, not by writing
+// HKLM\SECURITY) and Group Policy re-applies its own User Rights Assignment, so Set() has nothing
+// it should write; enforcing assignment types are refused at file:line:col (plan.notSettable).
 function dscPlan(rule: Rule<UserRightCheck>): DscPlan {
-  throw new DscUnsupported(
-    `user rights assignment (${rule.check.right.name}) cannot be compiled yet: no bundled DSC module (PSDscResources, AccessControlDsc) ` +
-      'has a user-rights resource; the in-guest driftscan module (issue #9) will cover it. Until then audit it with driftscan check ' +
-      '(spec.assignment.unsupportedRules: omit, or --skip-unsupported, leaves it out of the package)',
-  );
+  const c = rule.check;
+  const listed = rule.parameters.find((p) => p.property === 'includes' || p.property === 'excludes' || p.property === 'exactly');
+  if (listed) throw new DscUnsupported(`an account list (${listed.property}) chosen at assignment time cannot be compiled: Machine Configuration parameters are single strings`);
+  const sids = (ids: readonly Identity[] | undefined) => (ids ?? []).map((id) => id.sid);
+  const includes = sids(c.exactly ?? c.includes);
+  const excludes = sids(c.excludes);
+  const props: DscProperty[] = [['Right', c.right.name], ['Store', c.right.store], c.right.store === 'ActSysAc' ? ['Flag', c.right.bit] : ['Luid', c.right.luid]];
+  // An empty list is left out: `exactly: []` is Exactly with no Includes.
+  if (includes.length) props.push(['Includes', includes]);
+  if (excludes.length) props.push(['Excludes', excludes]);
+  props.push(['Exactly', c.exactly !== undefined], ['Expected', describeExpected(c)]);
+  return {
+    resources: [engineResource('DriftscanUserRight', rule.id, props)],
+    parameters: [],
+    notSettable: 'user rights are granted through LSA (LsaAddAccountRights), which owns HKLM\\SECURITY, not by writing the registry, and Group Policy re-applies its own User Rights Assignment over local changes',
+  };
 }

@@ -4,10 +4,8 @@
  * key's subkey names) and services and writes a `driftscan-snapshot/v1` JSON file
  * (docs/snapshot-format.md).
  *
- * Why it reads the way it does (windows-formats.md §5): `OpenBaseKey(…, Registry64)` so a 32-bit
- * host is not redirected to Wow6432Node; `GetValue(…, DoNotExpandEnvironmentNames)` because
- * Get-ItemProperty expands REG_EXPAND_SZ; .NET returns DWORD as signed Int32 and QWORD as Int64,
- * so the script re-reads their bytes as unsigned (QWORD as a decimal string, exact beyond 2^53);
+ * The reading itself is dsc/DriftscanDsc/Reader.ps1, embedded verbatim: the DriftscanDsc module
+ * reads machines with the same code (why it reads the way it does is explained there).
  * `ConvertTo-Json -InputObject … -Depth 10` over flat objects because the default depth of 2
  * flattens nested data into type names.
  *
@@ -16,6 +14,7 @@
  * characters as `[char]` casts), so no path or value name can run code and the script is ASCII.
  */
 import { VERSION } from '../../core/version.js';
+import { readEngineSources } from '../../io/engine-sources.js';
 import { mergeReferences, type KeyReference, type StateReferences } from '../references.js';
 import { parseRegistryPath } from '../../windows/registry-path.js';
 import { SYSTEM_ONLY_HIVES } from '../../windows/hives.js';
@@ -28,7 +27,7 @@ export interface CollectorOptions {
 /** The collector script text (CRLF line ends, as Windows editors and PowerShell 5.1 expect). */
 export function generateCollector(refs: StateReferences, options: CollectorOptions = {}): string {
   const version = options.version ?? VERSION;
-  // mergeReferences dedupes and normalises paths to the short HKLM\… form Open-Key expects.
+  // mergeReferences dedupes and normalises paths to the short HKLM\… form the reader (Open-DriftscanKey) expects.
   const { keys: paths, services } = mergeReferences(refs);
 
   const header = [
@@ -76,10 +75,19 @@ export function generateCollector(refs: StateReferences, options: CollectorOptio
     ...keyTable,
     ...serviceTable,
     '',
+    // One reading code, two uses: the same Reader.ps1 the DriftscanDsc module reads the machine with.
+    READER_BEGIN,
+    ...readEngineSources().reader.replace(/\r\n?/g, '\n').trimEnd().split('\n'),
+    READER_END,
+    '',
     ...BODY.split('\n'),
   ];
   return lines.join('\r\n') + '\r\n';
 }
+
+/** The lines around the embedded reader (dsc/DriftscanDsc/Reader.ps1), so a test can find it in the script. */
+export const READER_BEGIN = '# --- Reader.ps1 (shared with the DriftscanDsc module) ---';
+export const READER_END = '# --- end of Reader.ps1 ---';
 
 /** `$null` (every value) or `@('a', 'b')`. */
 function psNames(values: string[] | 'all'): string {
@@ -163,135 +171,15 @@ if (-not $OutFile) {
   $OutFile = Join-Path $dir 'driftscan-snapshot.json'
 }
 
-$Hives = @{
-  HKLM = [Microsoft.Win32.RegistryHive]::LocalMachine
-  HKU  = [Microsoft.Win32.RegistryHive]::Users
-  HKCU = [Microsoft.Win32.RegistryHive]::CurrentUser
-  HKCR = [Microsoft.Win32.RegistryHive]::ClassesRoot
-  HKCC = [Microsoft.Win32.RegistryHive]::CurrentConfig
-}
-$AclSections = [System.Security.AccessControl.AccessControlSections]'Access, Owner, Group'
-
-# Opens a key in the 64-bit view; $null when it does not exist.
-function Open-Key([string]$Path) {
-  $root, $sub = $Path -split '\\', 2
-  $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey($Hives[$root], [Microsoft.Win32.RegistryView]::Registry64)
-  if (-not $sub) { return $base }
-  return $base.OpenSubKey($sub, $false)
-}
-
-function ConvertTo-Hex($Bytes) {
-  if ($Bytes -isnot [byte[]]) { return $null }
-  return [System.BitConverter]::ToString($Bytes).Replace('-', '').ToLowerInvariant()
-}
-
-# One value as raw data: strings unexpanded, DWORD unsigned, QWORD as a decimal string, bytes as hex.
-# $Key is untyped so the tests can run this script on Linux against a stand-in with RegistryKey's methods.
-function Read-Value($Key, [string]$Name) {
-  $kind = $Key.GetValueKind($Name)
-  $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-  $data = $null
-  switch ($kind.ToString()) {
-    'String'       { $data = [string]$raw }
-    'ExpandString' { $data = [string]$raw }
-    'MultiString'  { $data = [string[]]@($raw) }
-    'DWord' {
-      if ($raw -is [int]) { $data = [System.BitConverter]::ToUInt32([System.BitConverter]::GetBytes([int]$raw), 0) }
-      else { $kind = 'Unknown'; $data = $null }
-    }
-    'QWord' { $data = [System.BitConverter]::ToUInt64([System.BitConverter]::GetBytes([long]$raw), 0).ToString() }
-    default { $data = ConvertTo-Hex $raw }
-  }
-  return [ordered]@{ name = $Name; kind = $kind.ToString(); data = $data }
-}
-
-# Reads an open key into $Record: the values named in $ValueNames ($null = every value), its ACL
-# when $Acl, and its subkey names when $ListSubkeys.
-function Read-KeyData($Record, $Key, $ValueNames, [bool]$Acl, [bool]$ListSubkeys) {
-  $present = $Key.GetValueNames()
-  $values = New-Object System.Collections.Generic.List[object]
-  if ($null -eq $ValueNames) {
-    foreach ($n in $present) { $values.Add((Read-Value $Key $n)) }
-  } else {
-    $Record.valuesRead = [string[]]@($ValueNames)
-    # One case-insensitive map of the names present (name -> name as stored): looking each wanted
-    # name up in the array instead costs present x wanted comparisons (issue #8).
-    $stored = New-Object 'System.Collections.Generic.Dictionary[string,string]' ([System.StringComparer]::OrdinalIgnoreCase)
-    foreach ($n in $present) { $stored[$n] = $n }
-    foreach ($n in $ValueNames) { if ($stored.ContainsKey($n)) { $values.Add((Read-Value $Key $stored[$n])) } }
-  }
-  $Record.values = $values.ToArray()
-  if ($ListSubkeys) { $Record.subkeys = [string[]]@($Key.GetSubKeyNames()) }
-  if ($Acl) {
-    try { $Record.sddl = $Key.GetAccessControl($AclSections).GetSecurityDescriptorSddlForm($AclSections) }
-    catch { $Record.sddlError = $_.Exception.Message }
-  }
-}
-
-# Records the subkeys listed in $Record (the record of the open key $Key), and theirs down to
-# $Subtree.Depth levels, parents before children. A subkey that cannot be read is recorded with
-# its error, and nothing below it is read.
-function Read-Subtree([string]$Path, $Key, $Record, $Subtree, [int]$Level) {
-  foreach ($name in $Record.subkeys) {
-    $child = [ordered]@{ path = "$Path\$name"; exists = $true }
-    $KeyRecords.Add($child)
-    $sub = $null
-    try {
-      $sub = $Key.OpenSubKey($name, $false)
-      if ($null -eq $sub) { $child.exists = $false } # deleted since it was listed
-      else {
-        Read-KeyData $child $sub $Subtree.ValueNames $Subtree.Acl $true
-        if ($Level -lt $Subtree.Depth) { Read-Subtree $child.path $sub $child $Subtree ($Level + 1) }
-      }
-    } catch {
-      $child.error = $_.Exception.Message
-    } finally {
-      if ($null -ne $sub) { $sub.Close() }
-    }
-  }
-}
-
 $KeyRecords = New-Object System.Collections.Generic.List[object]
 foreach ($k in $Keys) {
-  $record = [ordered]@{ path = $k.Path; exists = $false }
-  $KeyRecords.Add($record)
   $subtree = if ($k.ContainsKey('Subtree')) { $k.Subtree } else { $null }
-  $key = $null
-  try {
-    $key = Open-Key $k.Path
-    if ($null -ne $key) {
-      $record.exists = $true
-      Read-KeyData $record $key $k.ValueNames $k.Acl ($null -ne $subtree)
-      if ($null -ne $subtree) { Read-Subtree $k.Path $key $record $subtree 1 }
-    }
-  } catch {
-    $record.error = $_.Exception.Message
-  } finally {
-    if ($null -ne $key) { $key.Close() }
-  }
+  # The key's record, then (for a subtree) the records below it, parents before children.
+  foreach ($record in @(Read-DriftscanKey -Path $k.Path -ValueNames $k.ValueNames -AllValues:($null -eq $k.ValueNames) -Acl $k.Acl -Subtree $subtree)) { $KeyRecords.Add($record) }
 }
 
 $ServiceRecords = New-Object System.Collections.Generic.List[object]
-if ($Services.Count -gt 0) {
-  $all = @{}
-  $queryError = $null
-  try { foreach ($s in Get-CimInstance -ClassName Win32_Service) { $all[$s.Name] = $s } }
-  catch { $queryError = $_.Exception.Message }
-  foreach ($name in $Services) {
-    $record = [ordered]@{ name = $name; exists = $false }
-    if ($queryError) { $record.error = $queryError }
-    elseif ($all.ContainsKey($name)) {
-      $s = $all[$name]
-      $record.exists = $true
-      # Win32_Service writes 'Start Pending'; the snapshot uses the ServiceControllerStatus spelling.
-      $record.state = ([string]$s.State) -replace ' ', ''
-      $record.startType = $s.StartMode
-      $record.startName = $s.StartName
-      if ($s.PSObject.Properties['DelayedAutoStart']) { $record.delayedAutoStart = $s.DelayedAutoStart }
-    }
-    $ServiceRecords.Add($record)
-  }
-}
+foreach ($name in $Services) { $ServiceRecords.Add((Read-DriftscanService -Name $name)) }
 
 $snapshot = [ordered]@{
   schema       = 'driftscan-snapshot/v1'
