@@ -70,7 +70,7 @@ test('--param NAME=VALUE with a name no loaded baseline declares is a usage erro
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.equal(r.stderr.trim(), 'driftscan: --param nope=1: no loaded baseline declares a parameter "nope" ' +
-    '(declared: maxTokenSize (policies/rdp-access-denied.yaml:25:5), minEncryptionLevel (policies/rdp-hardening.yaml:28:5))');
+    '(declared: maxTokenSize (policies/rdp-access-denied.yaml:25:5), minEncryptionLevel (policies/rdp-hardening.yaml:23:5))');
   const typo = runCli(['check', 'policies', '--reg', 'examples/drifted.reg', '--param', 'maxTokenSze=12000']);
   assert.equal(typo.status, 2, typo.stderr);
   assert.match(typo.stderr, /^driftscan: --param maxTokenSze=12000: no loaded baseline declares a parameter "maxTokenSze"; did you mean "maxTokenSize"\?/);
@@ -83,7 +83,7 @@ test('--param NAME=VALUE with a name no loaded baseline declares is a usage erro
 test('--param outside allowedValues names the parameter, its declaration and the allowed values', () => {
   const r = runCli(['validate', 'policies', '--param', 'minEncryptionLevel=5']);
   assert.equal(r.status, 2, r.stderr);
-  assert.equal(r.stderr.trim(), 'driftscan: --param minEncryptionLevel=5: parameter "minEncryptionLevel" (integer, declared at policies/rdp-hardening.yaml:28:5) allows only 3, 4');
+  assert.equal(r.stderr.trim(), 'driftscan: --param minEncryptionLevel=5: parameter "minEncryptionLevel" (integer, declared at policies/rdp-hardening.yaml:23:5) allows only 3, 4');
   const ok = runCli(['check', 'policies/rdp-hardening.yaml', '--reg', 'examples/drifted.reg', '--format', 'json', '--param', 'minEncryptionLevel=4']);
   assert.notEqual(ok.status, 2, ok.stderr);
   const row = (JSON.parse(ok.stdout) as { results: Array<{ ruleId: string; expected: string }> }).results.find((x) => x.ruleId === 'rdp-min-encryption-high')!;
