@@ -1,25 +1,43 @@
 /**
- * Export benchmark: `driftscan export --hive SYSTEM_B` (whole hive as .reg text) versus
- * `reglookup` printing the whole hive (target <= 1.5x). Both are full walks decoding every value.
+ * Export benchmark: the whole `driftscan export --hive SYSTEM_B` process (every key and value as
+ * .reg text) against `reglookup SYSTEM_B` printing the whole hive (target <= 1.5×), with bare
+ * `node -e ""` alongside; interleaved in one loop. Both tools decode every value; both write to
+ * /dev/null so the benchmark does not time collecting tens of megabytes of output.
  */
-import { cli, have, run, printTable, timeMedian, unpackHive, type BenchRow } from './support.js';
+import { bareNode, cliLaunchers, have, interleave, median, met, printSamples, rounds, run, times, unpackHive, type Variant } from './support.js';
 
-export function benchExport(): BenchRow[] | string {
-  if (!have('reglookup')) return 'reglookup not installed: skipping the export benchmark';
+const NODE = 'node -e ""';
+const REGLOOKUP = 'reglookup (whole hive)';
+const TARGET = 1.5;
+
+export function benchExport(): void {
+  if (!have('reglookup')) {
+    process.stdout.write('reglookup not installed: skipping the export benchmark\n');
+    return;
+  }
   const hive = unpackHive('SYSTEM_B');
-  if (!hive) return 'shared data hives/SYSTEM_B.xz (or xz) not found: skipping the export benchmark';
+  if (!hive) {
+    process.stdout.write('shared data hives/SYSTEM_B.xz (or xz) not found: skipping the export benchmark\n');
+    return;
+  }
   try {
-    const referenceMs = timeMedian(3, () => run('reglookup', [hive.file]));
-    const c = cli();
-    const oursMs = timeMedian(3, () => run(c.cmd, [...c.args, 'export', '--hive', hive.file]));
-    return [{ name: 'export: whole SYSTEM_B hive (process)', oursMs, referenceMs, reference: 'reglookup (full)', target: 1.5, note: c.label }];
+    const launchers = cliLaunchers();
+    const variants: Variant[] = [
+      { label: NODE, fn: bareNode },
+      ...launchers.map((c) => ({ label: `${c.label} export`, fn: () => void c.run(['export', '--hive', hive.file], { stdout: 'discard' }) })),
+      { label: REGLOOKUP, fn: () => void run('reglookup', [hive.file], { stdout: 'discard' }) },
+    ];
+    const n = rounds(9);
+    const samples = interleave(variants, n);
+    printSamples(`export: whole SYSTEM_B hive (12.8 MB) to /dev/null, round-robin, ${n} rounds after 1 warm-up each`, samples, [NODE, REGLOOKUP]);
+    const reference = median(samples.at(-1)!.ms);
+    for (const s of samples.slice(1, -1)) {
+      const ratio = median(s.ms) / reference;
+      process.stdout.write(`${s.label} vs ${REGLOOKUP}: ${times(ratio)} (target <= ${TARGET}×): met ${met(ratio <= TARGET)}\n`);
+    }
   } finally {
     hive.cleanup();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = benchExport();
-  if (typeof r === 'string') console.log(r);
-  else printTable('hive export', r);
-}
+if (import.meta.url === `file://${process.argv[1]}`) benchExport();
