@@ -21,6 +21,19 @@ export function formatLocation(loc: SourceLocation): string {
   return loc.file;
 }
 
+/**
+ * `text` quoted for an error message: whole up to `max` characters, else its start and end around
+ * "…" followed by its full length. Input can be megabytes on one line (a key path, an SDDL
+ * token); the error about it stays a line a person can read.
+ */
+export function quoteExcerpt(text: string, quote = '"', max = 100): string {
+  if (text.length <= max) return `${quote}${text}${quote}`;
+  const pair = (i: number) => (/[\ud800-\udbff]/.test(text[i - 1] ?? '') ? i - 1 : i); // never split a surrogate pair
+  const head = pair(Math.ceil(max * 0.6));
+  const tail = pair(text.length - (max - Math.ceil(max * 0.6)));
+  return `${quote}${text.slice(0, head)}…${text.slice(tail)}${quote} (${text.length} characters)`;
+}
+
 /** An error caused by the user's input or invocation, not by a driftscan bug. */
 export class DriftscanError extends Error {
   readonly kind: ErrorKind;

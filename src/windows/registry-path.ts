@@ -4,6 +4,7 @@
  * case-insensitive (Windows compares key names case-insensitively); display keeps the case
  * the user wrote.
  */
+import { quoteExcerpt } from '../core/diagnostics.js';
 
 export const ROOT_KEYS = ['HKLM', 'HKU', 'HKCU', 'HKCR', 'HKCC'] as const;
 export type RootKey = (typeof ROOT_KEYS)[number];
@@ -28,6 +29,14 @@ export interface RegistryPath {
   readonly segments: readonly string[];
 }
 
+/**
+ * Windows' own limits (learn.microsoft.com, "Registry element size limits"): a key name is at most
+ * 255 characters and a registry tree at most 512 levels deep. A path beyond them cannot name a
+ * real key, so it is an input error rather than something to carry through every later stage.
+ */
+export const MAX_KEY_NAME_LENGTH = 255;
+export const MAX_KEY_DEPTH = 512;
+
 /** Parses a key path or throws an Error whose message says what is wrong (callers add the file location). */
 export function parseRegistryPath(text: string): RegistryPath {
   let s = text.trim();
@@ -40,15 +49,20 @@ export function parseRegistryPath(text: string): RegistryPath {
   const root = ROOT_ALIASES.get(head.toLowerCase());
   if (!root) {
     throw new Error(
-      `registry path "${text}" must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\` +
-        (head ? ` (found "${head}")` : ''),
+      `registry path ${quoteExcerpt(text)} must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\` +
+        (head ? ` (found ${quoteExcerpt(head)})` : ''),
     );
   }
-  const trimmed = rest.replace(/\\+$/, '');
+  let end = rest.length;
+  while (end > 0 && rest[end - 1] === '\\') end--; // trailing backslashes name the same key (a loop: /\\+$/ backtracks quadratically on a long run of backslashes)
+  const trimmed = rest.slice(0, end);
   const segments = trimmed === '' ? [] : trimmed.split('\\');
+  if (segments.length > MAX_KEY_DEPTH) {
+    throw new Error(`registry path ${quoteExcerpt(text)} is ${segments.length} keys deep; Windows registry trees are at most ${MAX_KEY_DEPTH} levels deep`);
+  }
   for (const seg of segments) {
-    if (seg === '') throw new Error(`registry path "${text}" has an empty key name (doubled backslash)`);
-    if (seg.length > 255) throw new Error(`registry path "${text}" has a key name longer than 255 characters`);
+    if (seg === '') throw new Error(`registry path ${quoteExcerpt(text)} has an empty key name (doubled backslash)`);
+    if (seg.length > MAX_KEY_NAME_LENGTH) throw new Error(`registry path ${quoteExcerpt(text)} has a key name longer than ${MAX_KEY_NAME_LENGTH} characters`);
   }
   return { root, segments };
 }
