@@ -49,22 +49,136 @@ function cell(s: string): string {
   return showControlCharacters(s).replace(/\r\n|\r/g, '\n').replace(/\t/g, ' ');
 }
 
-function details(r: RuleResult): string {
+/**
+ * Longest text of one field (title, expected, found, message …) the table shows, and how many
+ * lines of text of it. A registry value can be megabytes: the table is for people reading a CI
+ * log, the JSON report (and SARIF, JUnit, Markdown) carry the full text.
+ */
+export const CELL_CHARACTERS = 2000;
+export const CELL_LINES = 30;
+
+/**
+ * The `table` package's cost grows with the square of a cell's size: it wraps a long line by
+ * re-slicing the rest of the line for every output line, and splits a cell into lines by
+ * re-slicing the whole cell for every line (40,000 characters took 13 s; 20 MB overflowed its
+ * stack). A row up to this many characters goes to it as multi-line cells (well under a
+ * millisecond); a bigger one is wrapped here and handed over as one table row per line.
+ */
+const SMALL_ROW = 1200;
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+/** Cuts `s` to at most `max` UTF-16 units without splitting a surrogate pair. */
+function head(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return s.slice(0, isHighSurrogate(s.charCodeAt(max - 1)) ? max - 1 : max);
+}
+
+const cutMarker = (text: string): string => `… (${text.length} characters in all; the full text is in --format json)`;
+
+/**
+ * One field as lines of text: controls shown, and cut with a marker saying so after
+ * CELL_CHARACTERS characters or CELL_LINES lines. The rest of a huge field is never looked at.
+ */
+function fieldLines(text: string): string[] {
+  const shown = head(text, CELL_CHARACTERS);
+  const lines = cell(shown).split('\n');
+  if (shown.length === text.length && lines.length <= CELL_LINES) return lines;
+  return [...lines.slice(0, CELL_LINES), cutMarker(text)];
+}
+
+/**
+ * Wraps one line for a column `width` wide, appending to `out`, breaking where the `table` package
+ * breaks (after whitespace, else after one of \ / _ . , ; -, else hard at the width), in linear
+ * time, so plain text renders exactly as the package renders it. Width here counts UTF-16 units
+ * where the package counts terminal columns per grapheme: a line of wide characters can still be
+ * too wide, and the package then wraps it further (the table stays aligned).
+ */
+function wrapLine(line: string, width: number, out: string[]): void {
+  if (line.length <= width) {
+    out.push(line);
+    return;
+  }
+  const fits = new RegExp(`.{1,${width}}(?:\\s+|$)|.{1,${Math.max(width - 1, 1)}}[\\\\/_.,;-]`, 'y');
+  let pos = 0;
+  while (pos < line.length) {
+    fits.lastIndex = pos;
+    const m = fits.exec(line);
+    if (m) {
+      out.push(m[0].trimEnd());
+      pos += m[0].length;
+    } else {
+      // Hard cut, never between the two halves of a surrogate pair (even at width 1).
+      let end = Math.min(pos + width, line.length);
+      if (end < line.length && isHighSurrogate(line.charCodeAt(end - 1))) end += end - 1 > pos ? -1 : 1;
+      out.push(line.slice(pos, end));
+      pos = end;
+    }
+  }
+}
+
+/** A one-line field outside the table (notices, sources, waiver reasons): controls shown, cut at CELL_CHARACTERS. */
+function oneLine(text: string): string {
+  const shown = head(text, CELL_CHARACTERS);
+  const cut = shown.length < text.length ? ` ${cutMarker(text)}` : '';
+  return `${cell(shown).replace(/\n/g, ' ')}${cut}`;
+}
+
+/** The "Expected / found" lines, each field cut on its own so a huge "expected" cannot hide "found". */
+function details(r: RuleResult): string[] {
   switch (r.status) {
     case 'pass':
-      return '';
+      return [];
     case 'fail':
-      return `expected ${r.expected}\nfound ${r.actual}`;
+      return [...fieldLines(`expected ${r.expected}`), ...fieldLines(`found ${r.actual}`)];
     case 'waived': {
       const w = r.waiver;
       // The reason can be long; it is printed in full under "Waivers:" below the table.
-      const waiver = w ? `\nwaived until ${w.expires} by ${w.owner}` : '';
-      return `expected ${r.expected}\nfound ${r.actual}${waiver}`;
+      const waiver = w ? fieldLines(`waived until ${w.expires} by ${w.owner}`) : [];
+      return [...fieldLines(`expected ${r.expected}`), ...fieldLines(`found ${r.actual}`), ...waiver];
     }
     case 'error':
     case 'skipped':
-      return r.message;
+      return fieldLines(r.message);
   }
+}
+
+/** Lines of one cell, each with the SGR style it is painted in ('' for none). */
+type CellLines = Array<{ text: string; style: string }>;
+
+const plain = (lines: string[], style = ''): CellLines => lines.map((text) => ({ text, style }));
+
+/**
+ * One result as table rows: a multi-line cell per column when the row is small, else one row per
+ * line of text, wrapped here (the caller draws no rule between the rows of one result).
+ */
+function tableRows(cells: CellLines[], widths: readonly number[], paint: (style: string, s: string) => string): string[][] {
+  let size = 0;
+  for (const c of cells) for (const l of c) size += l.text.length + 1;
+  if (size <= SMALL_ROW) {
+    // Consecutive lines of one style are painted as one run, so the package sees the text as before.
+    return [cells.map((c) => {
+      const runs: string[] = [];
+      for (let i = 0; i < c.length; ) {
+        let j = i;
+        while (j < c.length && c[j]!.style === c[i]!.style) j++;
+        runs.push(paint(c[i]!.style, c.slice(i, j).map((l) => l.text).join('\n')));
+        i = j;
+      }
+      return runs.join('\n');
+    })];
+  }
+  const columns = cells.map((c, i) => {
+    const out: string[] = [];
+    for (const l of c) {
+      const from = out.length;
+      wrapLine(l.text, widths[i]!, out);
+      for (let k = from; k < out.length; k++) out[k] = paint(l.style, out[k]!);
+    }
+    return out;
+  });
+  const height = Math.max(...columns.map((c) => c.length));
+  return Array.from({ length: height }, (_, k) => columns.map((c) => c[k] ?? ''));
 }
 
 /**
@@ -75,7 +189,9 @@ function details(r: RuleResult): string {
 function columnWidths(results: readonly RuleResult[], width: number): number[] {
   const status = 7; // "skipped"
   const severity = 8; // "critical", "Severity"
-  const longestRule = Math.max(4, ...results.map((r) => Math.max(r.ruleId.length, formatLocation(r.location).length)));
+  // A loop, not Math.max(...spread): spreading one argument per rule overflows the stack for large reports.
+  let longestRule = 4;
+  for (const r of results) longestRule = Math.max(longestRule, r.ruleId.length, formatLocation(r.location).length);
   const overhead = 6 + 5 * 2; // six vertical borders, one space of padding each side of five columns
   const free = Math.max(width - overhead - status - severity, 3 * 12);
   const rule = Math.min(longestRule, Math.max(12, Math.floor(free * 0.42)));
@@ -90,26 +206,33 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
   const paint = (style: string, s: string) => (color && style ? `${style}${s}${SGR.reset}` : s);
   const out: string[] = [];
 
-  for (const n of report.notices) out.push(`${paint(SGR.yellow + SGR.bold, 'warning:')} ${cell(n).replace(/\n/g, ' ')}`);
-  if (report.sources.length) out.push(`${paint(SGR.dim, 'sources:')} ${report.sources.map((s) => cell(s).replace(/\n/g, ' ')).join(', ')}`);
+  for (const n of report.notices) out.push(`${paint(SGR.yellow + SGR.bold, 'warning:')} ${oneLine(n)}`);
+  if (report.sources.length) out.push(`${paint(SGR.dim, 'sources:')} ${report.sources.map(oneLine).join(', ')}`);
   if (out.length) out.push('');
 
   if (report.results.length === 0) {
     out.push('no rules evaluated');
   } else {
     const header = ['Status', 'Severity', 'Rule', 'Title', 'Expected / found'].map((h) => paint(SGR.bold, h));
-    const rows = report.results.map((r) => [
-      paint(STATUS_STYLE[r.status], r.status.toUpperCase()),
-      paint(SEVERITY_STYLE[r.severity], r.severity),
-      `${cell(r.ruleId)}\n${paint(SGR.dim, cell(formatLocation(r.location)))}`,
-      cell(r.title),
-      cell(details(r)),
-    ]);
     const widths = columnWidths(report.results, options.width ?? 120);
+    const rows: string[][] = [];
+    // Horizontal rules go above the header, below it, between results and at the bottom.
+    const rules = new Set<number>([0, 1]);
+    for (const r of report.results) {
+      rows.push(...tableRows([
+        [{ text: r.status.toUpperCase(), style: STATUS_STYLE[r.status] }],
+        [{ text: r.severity, style: SEVERITY_STYLE[r.severity] }],
+        [...plain(fieldLines(r.ruleId)), ...plain(fieldLines(formatLocation(r.location)), SGR.dim)],
+        plain(fieldLines(r.title)),
+        plain(details(r)),
+      ], widths, paint));
+      rules.add(rows.length + 1);
+    }
     const { getBorderCharacters, table } = tableLibrary;
     const config: TableUserConfig = {
       border: getBorderCharacters('norc'),
       columns: widths.map((w) => ({ width: w, wrapWord: true })),
+      drawHorizontalLine: (index) => rules.has(index),
     };
     out.push(table([header, ...rows], config).trimEnd());
   }
@@ -121,7 +244,7 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
     out.push('', 'Waivers:');
     for (const r of waived) {
       const w = r.waiver!;
-      out.push(`  ${cell(`${r.baseline}/${r.ruleId}`)}: ${cell(w.reason).replace(/\n/g, ' ')} (owner ${cell(w.owner)}, expires ${cell(w.expires)})`);
+      out.push(`  ${oneLine(`${r.baseline}/${r.ruleId}`)}: ${oneLine(w.reason)} (owner ${oneLine(w.owner)}, expires ${oneLine(w.expires)})`);
     }
   }
   return `${out.join('\n')}\n`;
