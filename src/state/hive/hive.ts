@@ -49,8 +49,12 @@ export interface HiveKey {
   /** The key's descriptor; keys sharing an `sk` record share the returned object, so do not mutate it. */
   securityDescriptor(): SecurityDescriptor | undefined;
   securityBytes(): Uint8Array | undefined;
-  /** For dumps of damaged hives: the subkeys and values that can be read, plus what went wrong. */
-  readable(): { subkeys: HiveKey[]; values: HiveValue[]; errors: HiveError[] };
+  /**
+   * For dumps of damaged hives: the subkeys and values that can be read, plus what went wrong.
+   * `claims` (one per walk) makes a cell that the walk already read an error instead of reading it
+   * again: see `WalkClaims`.
+   */
+  readable(claims?: WalkClaims): { subkeys: HiveKey[]; values: HiveValue[]; errors: HiveError[] };
 }
 
 /** A value of a key. `bytes()` and `decoded()` read the data cell(s) on demand. */
@@ -61,6 +65,37 @@ export interface HiveValue {
   readonly size: number;
   bytes(): Uint8Array;
   decoded(): RegistryValue;
+}
+
+/**
+ * The cells one walk of a hive has read. A hive is a tree: every key, value list, value and data
+ * cell belongs to exactly one owner (only `sk` records are shared, and a walk reads those through
+ * the descriptor cache). A damaged or crafted hive can list one key under several parents, or the
+ * same entry many times: a walk that follows every reference then re-reads whole subtrees, and an
+ * 8 KB file took 36 s and 190 MB of output; a few more entries and it never ends. With claims, a
+ * second reference to a cell is reported where it is made and not followed, so a walk reads each
+ * cell at most once: linear in the file size. One bit per 8-byte cell slot (cells are 8-aligned;
+ * a damaged reference that is not goes to a set).
+ */
+export class WalkClaims {
+  private bits: Uint8Array | undefined;
+  private readonly unaligned = new Set<number>();
+
+  /** @internal True the first time `rel` (a bins-relative cell offset) is claimed. */
+  claim(hive: Hive, rel: number): boolean {
+    if ((rel & 7) !== 0) {
+      if (this.unaligned.has(rel)) return false;
+      this.unaligned.add(rel);
+      return true;
+    }
+    const bits = (this.bits ??= new Uint8Array((hive.buf.length >>> 6) + 1));
+    const slot = rel >>> 3;
+    // cell() has already checked that rel lies inside the bins, hence inside the buffer.
+    const mask = 1 << (slot & 7);
+    if (bits[slot >>> 3]! & mask) return false;
+    bits[slot >>> 3]! |= mask;
+    return true;
+  }
 }
 
 /** Windows refuses to create keys deeper than 512 levels; deeper paths here mean a cycle or damage. */
@@ -198,11 +233,12 @@ export class Hive {
   }
 
   /** @internal Collects the `nk` offsets of a subkey list (li/lf/lh, or ri of those), bounded by cell sizes. */
-  listOffsets(rel: number, owner: KeyNode, out: number[], depth: number, seen: Set<number>): void {
+  listOffsets(rel: number, owner: KeyNode, out: number[], depth: number, seen: Set<number>, claims?: WalkClaims): void {
     if (depth > MAX_LIST_DEPTH) throw this.fail(`subkey list of ${describeKey(owner)} nests index roots too deeply (cycle?)`, rel);
     if (seen.has(rel)) throw this.fail(`subkey list of ${describeKey(owner)} contains a cycle`, rel);
     seen.add(rel);
     const len = this.cell(rel, 'subkey list', owner);
+    if (claims && !claims.claim(this, rel)) throw this.fail(`subkey list of ${describeKey(owner)} at ${hex(rel)} is also another key's subkey list (damaged key)`, rel);
     const p = BASE + rel + 4;
     if (len < 4) throw this.fail(`subkey list of ${describeKey(owner)} is truncated`, rel);
     const sig = this.dv.getUint16(p, true);
@@ -216,7 +252,7 @@ export class Hive {
       for (let i = 0; i < n; i++) out.push(dv.getUint32(p + 4 + i * 4, true));
     } else if (sig === SIG_RI) {
       const n = Math.min(declared, (len - 4) >>> 2);
-      for (let i = 0; i < n; i++) this.listOffsets(dv.getUint32(p + 4 + i * 4, true), owner, out, depth + 1, seen);
+      for (let i = 0; i < n; i++) this.listOffsets(dv.getUint32(p + 4 + i * 4, true), owner, out, depth + 1, seen, claims);
     } else {
       throw this.fail(`subkey list of ${describeKey(owner)} has unknown signature ${JSON.stringify(this.buf.toString('latin1', p, p + 2))}`, rel);
     }
@@ -353,12 +389,18 @@ class KeyNode implements HiveKey {
   /** Offsets of the child `nk` cells, in list order (cached: lists are immutable once opened). */
   private children(): number[] {
     if (this.childOffsets) return this.childOffsets;
+    const out = this.listed();
+    this.childOffsets = out;
+    return out;
+  }
+
+  /** Reads the subkey list; with `claims`, a list cell the walk already read is an error. */
+  private listed(claims?: WalkClaims): number[] {
     const { hive, p } = this;
     const count = hive.dv.getUint32(p + 20, true);
     const list = hive.dv.getUint32(p + 28, true);
     const out: number[] = [];
-    if (count !== 0 && list !== NO_CELL) hive.listOffsets(list, this, out, 0, new Set());
-    this.childOffsets = out;
+    if (count !== 0 && list !== NO_CELL) hive.listOffsets(list, this, out, 0, new Set(), claims);
     return out;
   }
 
@@ -374,33 +416,44 @@ class KeyNode implements HiveKey {
     return this.children().map((rel) => this.child(rel));
   }
 
-  readable(): { subkeys: HiveKey[]; values: HiveValue[]; errors: HiveError[] } {
+  readable(claims?: WalkClaims): { subkeys: HiveKey[]; values: HiveValue[]; errors: HiveError[] } {
     // Plain loops, no closures: a full dump calls this once per key (30,000+ for a SYSTEM hive).
     const errors: HiveError[] = [];
     const subkeys: HiveKey[] = [];
     const values: HiveValue[] = [];
+    const { hive, p } = this;
+    // The walk's start key: its own cell counts as read, so a list pointing back to it is caught.
+    claims?.claim(hive, this.offset);
     let offsets: number[] = [];
     try {
-      offsets = this.children();
+      // A walk reads each key's list once; claiming its cells keeps a list shared by many keys from being read for each.
+      offsets = claims ? this.listed(claims) : this.children();
     } catch (err) {
       if (!(err instanceof HiveError)) throw err;
       errors.push(err);
     }
     for (const rel of offsets) {
       try {
-        subkeys.push(this.child(rel));
+        const child = this.child(rel);
+        if (claims && !claims.claim(hive, rel)) {
+          throw hive.fail(`subkey list of ${describeKey(this)} lists key ${quoteName(child.name)} at ${hex(rel)}, which another entry already lists (a key has one parent; damaged subkey list)`, this.offset);
+        }
+        subkeys.push(child);
       } catch (err) {
         if (!(err instanceof HiveError)) throw err;
         errors.push(err);
       }
     }
-    const { hive, p } = this;
     const count = hive.dv.getUint32(p + 36, true);
     const list = hive.dv.getUint32(p + 40, true);
     if (count === 0 || list === NO_CELL) return { subkeys, values, errors };
     let n = 0;
     try {
       n = Math.min(count, hive.cell(list, 'value list', this) >>> 2);
+      if (claims && !claims.claim(hive, list)) {
+        n = 0;
+        throw hive.fail(`value list of ${describeKey(this)} at ${hex(list)} is also another key's value list (damaged key)`, this.offset);
+      }
     } catch (err) {
       if (!(err instanceof HiveError)) throw err;
       errors.push(err);
@@ -408,7 +461,12 @@ class KeyNode implements HiveKey {
     const lp = BASE + list + 4;
     for (let i = 0; i < n; i++) {
       try {
-        values.push(readValue(hive, hive.dv.getUint32(lp + i * 4, true), this));
+        const rel = hive.dv.getUint32(lp + i * 4, true);
+        const value = readValue(hive, rel, this, claims);
+        if (claims && !claims.claim(hive, rel)) {
+          throw hive.fail(`value list of ${describeKey(this)} lists value ${quoteName(value.name)} at ${hex(rel)} a second time, or another key's value (damaged value list)`, list + 4 + i * 4);
+        }
+        values.push(value);
       } catch (err) {
         if (!(err instanceof HiveError)) throw err;
         errors.push(err);
@@ -527,7 +585,7 @@ class KeyNode implements HiveKey {
   }
 }
 
-function readValue(hive: Hive, rel: number, key: KeyNode): HiveValue {
+function readValue(hive: Hive, rel: number, key: KeyNode, claims?: WalkClaims): HiveValue {
   const len = hive.cell(rel, 'value', key);
   const p = BASE + rel + 4;
   const dv = hive.dv;
@@ -536,7 +594,7 @@ function readValue(hive: Hive, rel: number, key: KeyNode): HiveValue {
   if (20 + nameLen > len) throw hive.fail(`value of ${describeKey(key)}: value name length ${nameLen} exceeds its cell`, rel);
   const comp = (dv.getUint16(p + 16, true) & VALUE_COMP_NAME) !== 0;
   const name = nameLen === 0 ? '' : comp ? hive.buf.toString('latin1', p + 20, p + 20 + nameLen) : hive.buf.toString('utf16le', p + 20, p + 20 + (nameLen & ~1));
-  return new ValueNode(hive, rel, name, key);
+  return new ValueNode(hive, rel, name, key, claims);
 }
 
 class ValueNode implements HiveValue {
@@ -544,12 +602,22 @@ class ValueNode implements HiveValue {
   private readonly hive: Hive;
   private readonly rel: number;
   private readonly key: KeyNode;
+  /** Set during a walk: the data cells are claimed on the first read (later reads of this value are the same read). */
+  private claims: WalkClaims | undefined;
 
-  constructor(hive: Hive, rel: number, name: string, key: KeyNode) {
+  constructor(hive: Hive, rel: number, name: string, key: KeyNode, claims?: WalkClaims) {
     this.hive = hive;
     this.rel = rel;
     this.name = name;
     this.key = key;
+    this.claims = claims;
+  }
+
+  /** Claims a data cell for this value's first read; throws when the walk already read it for another value. */
+  private claim(rel: number, what: string, ref: number): void {
+    if (this.claims && !this.claims.claim(this.hive, rel)) {
+      throw this.hive.fail(`${what} of ${describeKey(this.key)} at ${hex(rel)} also belongs to another value (damaged value)`, ref);
+    }
   }
 
   get typeCode(): number {
@@ -576,11 +644,16 @@ class ValueNode implements HiveValue {
     if (raw & 0x80000000) return hive.buf.subarray(p + 8, p + 8 + Math.min(size, 4));
     const dataRel = dv.getUint32(p + 8, true);
     const len = hive.cell(dataRel, () => `data of value ${quoteName(this.name)}`, this.key);
+    this.claim(dataRel, `data of value ${quoteName(this.name)}`, this.rel);
     const dp = BASE + dataRel + 4;
-    if (hive.minorVersion > 3 && size > DB_SEGMENT && len >= 8 && dv.getUint16(dp, true) === SIG_DB) {
-      return this.bigData(dp, size, `data of value ${quoteName(this.name)}`);
+    try {
+      if (hive.minorVersion > 3 && size > DB_SEGMENT && len >= 8 && dv.getUint16(dp, true) === SIG_DB) {
+        return this.bigData(dp, size, `data of value ${quoteName(this.name)}`);
+      }
+      return hive.buf.subarray(dp, dp + Math.min(size, len));
+    } finally {
+      this.claims = undefined;
     }
-    return hive.buf.subarray(dp, dp + Math.min(size, len));
   }
 
   private bigData(dp: number, size: number, what: string): Uint8Array {
@@ -589,7 +662,10 @@ class ValueNode implements HiveValue {
     const segments = dv.getUint16(dp + 2, true);
     const listRel = dv.getUint32(dp + 4, true);
     const listLen = hive.cell(listRel, `segment list of ${what}`, this.key);
+    this.claim(listRel, `segment list of ${what}`, dp - BASE - 4);
     const n = Math.min(segments, listLen >>> 2);
+    // Each segment once: a list naming one 16 KB segment 65,535 times would otherwise make a 1 GB value of a 256 KB file.
+    const seen = this.claims ? undefined : new Set<number>();
     // Allocate no more than the segments can hold, whatever the vk claims.
     const out = new Uint8Array(Math.min(size, n * DB_SEGMENT));
     let filled = 0;
@@ -597,6 +673,10 @@ class ValueNode implements HiveValue {
     for (let i = 0; i < n && filled < out.length; i++) {
       const segRel = dv.getUint32(lp + i * 4, true);
       const segLen = hive.cell(segRel, `segment ${i + 1} of ${what}`, this.key);
+      if (seen ? seen.has(segRel) : !this.claims!.claim(hive, segRel)) {
+        throw hive.fail(`segment ${i + 1} of ${what} of ${describeKey(this.key)} at ${hex(segRel)} is already used (damaged big data)`, listRel + 4 + i * 4);
+      }
+      seen?.add(segRel);
       const take = Math.min(segLen, DB_SEGMENT, out.length - filled);
       out.set(hive.buf.subarray(BASE + segRel + 4, BASE + segRel + 4 + take), filled);
       filled += take;

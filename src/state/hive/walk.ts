@@ -4,7 +4,7 @@
  * them). Damage under one key is reported with that key and the walk goes on with what is readable.
  */
 import type { RegistryValue } from '../../windows/value.js';
-import { HiveError, type HiveKey } from './hive.js';
+import { HiveError, WalkClaims, type HiveKey } from './hive.js';
 
 /** One key of the walk; `errors` lists the cells of this key that could not be read. */
 export interface WalkedKey {
@@ -21,9 +21,11 @@ export interface WalkedKey {
 export function* walkHive(start: HiveKey, base: readonly string[] = []): Generator<WalkedKey> {
   // Explicit stack: deep hives must not exhaust the JS call stack (the reader caps depth at 512).
   const stack: Array<{ key: HiveKey; segments: string[] }> = [{ key: start, segments: [...base] }];
+  // Each cell at most once, so a hive whose lists share keys or values cannot make the walk re-read (exponentially) much.
+  const claims = new WalkClaims();
   while (stack.length > 0) {
     const { key, segments } = stack.pop()!;
-    const { subkeys, values, errors } = key.readable();
+    const { subkeys, values, errors } = key.readable(claims);
     const entry: WalkedKey = { key, segments, values: [], subkeyNames: subkeys.map((k) => k.name), errors };
     for (const v of values) {
       try {
