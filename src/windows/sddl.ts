@@ -6,6 +6,7 @@
  * things per field (`WD` is Everyone as a SID and WRITE_DAC as a right), so each ACE field has its
  * own token table.
  */
+import { quoteExcerpt } from '../core/diagnostics.js';
 import { isDomainRelativeAlias, sddlAliasToSid, sidToSddlAlias } from './identity.js';
 import { parseSid } from './sid.js';
 import { ACE_FLAG, SD_CONTROL, type Ace, type Acl, type SecurityDescriptor } from './security-descriptor.js';
@@ -113,16 +114,16 @@ function parseSidToken(ctx: ParseContext, text: string, at: number, where: strin
     try {
       return parseSid(text);
     } catch (e) {
-      throw new SddlError(`invalid SID '${text}' ${where} at column ${column}: ${(e as Error).message}`, column);
+      throw new SddlError(`invalid SID ${quoteExcerpt(text, "'")} ${where} at column ${column}: ${(e as Error).message}`, column);
     }
   }
-  if (!/^[A-Za-z]{2}$/.test(text)) throw new SddlError(`invalid SID '${text}' ${where} at column ${column} (expected a two-letter alias or S-1-…)`, column);
+  if (!/^[A-Za-z]{2}$/.test(text)) throw new SddlError(`invalid SID ${quoteExcerpt(text, "'")} ${where} at column ${column} (expected a two-letter alias or S-1-…)`, column);
   const sid = sddlAliasToSid(text, ctx.domainSid);
   if (sid) return sid;
   if (isDomainRelativeAlias(text)) {
-    throw new SddlError(`SID alias '${text}' ${where} at column ${column} is relative to the machine or domain SID, which is not known here; write the S-1-5-21-… SID`, column);
+    throw new SddlError(`SID alias ${quoteExcerpt(text, "'")} ${where} at column ${column} is relative to the machine or domain SID, which is not known here; write the S-1-5-21-… SID`, column);
   }
-  throw new SddlError(`unknown SID alias '${text}' ${where} at column ${column}`, column);
+  throw new SddlError(`unknown SID alias ${quoteExcerpt(text, "'")} ${where} at column ${column}`, column);
 }
 
 function parseRightsField(ctx: ParseContext, text: string, at: number, aceNo: number): number {
@@ -130,7 +131,7 @@ function parseRightsField(ctx: ParseContext, text: string, at: number, aceNo: nu
   if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(text)) {
     const n = /^0x/i.test(text) ? parseInt(text.slice(2), 16) : Number(text);
     if (!Number.isSafeInteger(n) || n > 0xffffffff) {
-      throw new SddlError(`rights '${text}' in ACE ${aceNo} at column ${col(ctx.c, at)} do not fit in 32 bits`, col(ctx.c, at));
+      throw new SddlError(`rights ${quoteExcerpt(text, "'")} in ACE ${aceNo} at column ${col(ctx.c, at)} do not fit in 32 bits`, col(ctx.c, at));
     }
     return n >>> 0;
   }
@@ -139,7 +140,7 @@ function parseRightsField(ctx: ParseContext, text: string, at: number, aceNo: nu
     const token = text.slice(i, i + 2);
     const v = RIGHT_VALUES.get(token.toUpperCase());
     if (v === undefined || token.length < 2) {
-      throw new SddlError(`unknown right '${token}' in ACE ${aceNo} at column ${col(ctx.c, at + i)}`, col(ctx.c, at + i));
+      throw new SddlError(`unknown right ${quoteExcerpt(token, "'")} in ACE ${aceNo} at column ${col(ctx.c, at + i)}`, col(ctx.c, at + i));
     }
     mask = (mask | v) >>> 0;
   }
@@ -152,7 +153,7 @@ function parseFlagsField(ctx: ParseContext, text: string, at: number, aceNo: num
     const token = text.slice(i, i + 2);
     const v = FLAG_VALUES.get(token.toUpperCase());
     if (v === undefined || token.length < 2) {
-      throw new SddlError(`unknown ACE flag '${token}' in ACE ${aceNo} at column ${col(ctx.c, at + i)}`, col(ctx.c, at + i));
+      throw new SddlError(`unknown ACE flag ${quoteExcerpt(token, "'")} in ACE ${aceNo} at column ${col(ctx.c, at + i)}`, col(ctx.c, at + i));
     }
     flags |= v;
   }
@@ -208,14 +209,14 @@ function parseAce(ctx: ParseContext, open: number, close: number, aceNo: number)
   let type = Object.hasOwn(SDDL_ACE_TYPES, typeKey) ? SDDL_ACE_TYPES[typeKey] : undefined;
   if (type === undefined && /^0x[0-9a-f]{1,2}$/i.test(typeF.text)) type = parseInt(typeF.text.slice(2), 16); // driftscan extension for types SDDL cannot name
   if (type === undefined) {
-    throw new SddlError(`unknown ACE type '${typeF.text}' in ACE ${aceNo} at column ${col(c, typeF.at)}`, col(c, typeF.at));
+    throw new SddlError(`unknown ACE type ${quoteExcerpt(typeF.text, "'")} in ACE ${aceNo} at column ${col(c, typeF.at)}`, col(c, typeF.at));
   }
   const flags = parseFlagsField(ctx, flagsF.text, flagsF.at, aceNo);
   const mask = parseRightsField(ctx, rightsF.text, rightsF.at, aceNo);
   const extra: NonNullable<Ace['extra']> = {};
   for (const [f, key] of [[objF, 'objectType'], [inhF, 'inheritedObjectType']] as const) {
     if (f.text === '') continue;
-    if (!GUID.test(f.text)) throw new SddlError(`invalid GUID '${f.text}' in ACE ${aceNo} at column ${col(c, f.at)}`, col(c, f.at));
+    if (!GUID.test(f.text)) throw new SddlError(`invalid GUID ${quoteExcerpt(f.text, "'")} in ACE ${aceNo} at column ${col(c, f.at)}`, col(c, f.at));
     extra[key] = f.text.toLowerCase();
   }
   const sid = parseSidToken(ctx, sidF.text, sidF.at, `in ACE ${aceNo}`);
@@ -241,7 +242,8 @@ function parseAclPart(ctx: ParseContext, i: number, isDacl: boolean): { acl: Acl
   let nullAcl = false;
   // ACL flags: P, AI, AR in any order, and NO_ACCESS_CONTROL.
   while (i < s.length && s[i] !== '(' && !isPartStart(s, i)) {
-    const rest = s.slice(i).toUpperCase();
+    // Only as much as the longest flag: upper-casing the whole rest for every flag letter was quadratic.
+    const rest = s.slice(i, i + 'NO_ACCESS_CONTROL'.length).toUpperCase();
     if (rest.startsWith('NO_ACCESS_CONTROL')) {
       nullAcl = true;
       i += 'NO_ACCESS_CONTROL'.length;

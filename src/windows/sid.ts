@@ -4,6 +4,8 @@
  * every SID that enters the program goes through `parseSid` or `readSid`.
  */
 
+import { quoteExcerpt } from '../core/diagnostics.js';
+
 /** SID_MAX_SUB_AUTHORITIES (winnt.h). */
 export const MAX_SUB_AUTHORITIES = 15;
 
@@ -30,29 +32,29 @@ export function formatSid(parts: SidParts): string {
 }
 
 function parseDecimal(text: string, max: number, what: string): number {
-  if (!/^[0-9]+$/.test(text)) throw new Error(`${what} "${text}" is not a decimal number`);
+  if (!/^[0-9]+$/.test(text)) throw new Error(`${what} ${quoteExcerpt(text)} is not a decimal number`);
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n > max) throw new Error(`${what} ${text} is larger than ${max}`);
+  if (!Number.isSafeInteger(n) || n > max) throw new Error(`${what} ${quoteExcerpt(text, '')} is larger than ${max}`);
   return n;
 }
 
 /** Splits a SID string into authority and sub-authorities; throws `Error` saying what is wrong. */
 export function parseSidParts(text: string): SidParts {
   const fields = text.split('-');
-  if (fields.length < 3 || fields[0]!.toUpperCase() !== 'S') throw new Error(`"${text}" is not a SID (expected S-1-<authority>-…)`);
-  if (fields[1] !== '1') throw new Error(`SID "${text}" has revision ${JSON.stringify(fields[1])}; only revision 1 exists`);
+  if (fields.length < 3 || fields[0]!.toUpperCase() !== 'S') throw new Error(`${quoteExcerpt(text)} is not a SID (expected S-1-<authority>-…)`);
+  if (fields[1] !== '1') throw new Error(`SID ${quoteExcerpt(text)} has revision ${quoteExcerpt(fields[1]!)}; only revision 1 exists`);
   const authText = fields[2]!;
   let authority: number;
   if (/^0x/i.test(authText)) {
     const hex = authText.slice(2);
-    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new Error(`SID "${text}" has an invalid hex authority "${authText}" (at most 12 hex digits)`);
+    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new Error(`SID ${quoteExcerpt(text)} has an invalid hex authority ${quoteExcerpt(authText)} (at most 12 hex digits)`);
     authority = parseInt(hex, 16);
   } else {
-    authority = parseDecimal(authText, MAX_AUTHORITY, `SID "${text}": authority`);
+    authority = parseDecimal(authText, MAX_AUTHORITY, `SID ${quoteExcerpt(text)}: authority`);
   }
   const subs = fields.slice(3);
-  if (subs.length > MAX_SUB_AUTHORITIES) throw new Error(`SID "${text}" has ${subs.length} sub-authorities; at most ${MAX_SUB_AUTHORITIES} are allowed`);
-  const subAuthorities = subs.map((s, i) => parseDecimal(s, MAX_SUB_AUTHORITY, `SID "${text}": sub-authority ${i + 1}`));
+  if (subs.length > MAX_SUB_AUTHORITIES) throw new Error(`SID ${quoteExcerpt(text)} has ${subs.length} sub-authorities; at most ${MAX_SUB_AUTHORITIES} are allowed`);
+  const subAuthorities = subs.map((s, i) => parseDecimal(s, MAX_SUB_AUTHORITY, `SID ${quoteExcerpt(text)}: sub-authority ${i + 1}`));
   return { authority, subAuthorities };
 }
 
