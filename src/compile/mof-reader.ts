@@ -90,16 +90,19 @@ export function readMof(text: string): MofReadInstance[] {
     const t = next();
     if (t.v !== v || t.t === 'str') throw new Error(`MOF line ${t.line}: expected ${v}, found ${t.v}`);
   };
-  const value = (): MofReadValue => {
+  // MOF arrays are one-dimensional (DSP0221): an array element is a scalar, so nesting is an
+  // error here rather than a recursion as deep as a hostile file's brackets (a stack overflow).
+  const value = (inArray = false): MofReadValue => {
     const t = next();
     if (t.t === 'str') return t.v;
     if (t.t === 'num') return Number(t.v);
     if (t.t === 'ref') return { ref: t.v.slice(1) };
     if (t.t === 'id' && /^(true|false)$/i.test(t.v)) return t.v.toLowerCase() === 'true';
     if (t.t === 'sym' && t.v === '{') {
+      if (inArray) throw new Error(`MOF line ${t.line}: an array inside an array (MOF arrays are one-dimensional)`);
       const items: MofReadValue[] = [];
       while (!atSym('}')) {
-        items.push(value());
+        items.push(value(true));
         if (atSym(',')) next();
       }
       next();
