@@ -16,8 +16,9 @@ export interface CliResult {
 /**
  * Runs `driftscan …args` with `cwd` (default: repo root) and returns exit status and output.
  * `under` is a command the CLI runs under (`['setpriv', '--reuid=65534', …]`, `['unshare', '-m', …]`).
+ * `timeoutMs` kills a run that takes longer (status -1), so a test of a time bound fails instead of hanging.
  */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; under?: string[] } = {}): CliResult {
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; under?: string[]; timeoutMs?: number } = {}): CliResult {
   const cmd = [
     ...(options.under ?? []),
     ...(fromSources
@@ -30,7 +31,9 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     encoding: 'utf8',
     input: options.input,
     maxBuffer: 256 * 1024 * 1024,
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const }),
   });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { status: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}\n(killed after ${options.timeoutMs} ms)` };
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
