@@ -44,7 +44,9 @@ reason and does not fail the run unless --fail-on-skipped; a waived failure is "
 A run in which every rule is skipped checked nothing: it exits 2 with one line saying why, unless
 --allow-all-skipped.
 With --fail-on-severity high, only high and critical failures make the run exit 1.
-A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.`)
+A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.
+The table shows a field (title, expected, found, message) up to 2,000 characters or 30 lines and then says
+how long it is; --format json (and sarif, junit, markdown) carry the full text.`)
     .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; allowAllSkipped?: boolean; failOnSeverity: Severity }) => {
       // Loaded on use so `--help`, `--version` and other commands start without them.
       const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit, prepareOutput }, { openSources }, { baselineInputs, sourceInputs }] = await Promise.all([
