@@ -54,8 +54,8 @@ function cell(s: string): string {
  * lines of text of it. A registry value can be megabytes: the table is for people reading a CI
  * log, the JSON report (and SARIF, JUnit, Markdown) carry the full text.
  */
-export const CELL_CHARACTERS = 2000;
-export const CELL_LINES = 30;
+const CELL_CHARACTERS = 2000;
+const CELL_LINES = 30;
 
 /**
  * The `table` package's cost grows with the square of a cell's size: it wraps a long line by
