@@ -7,16 +7,19 @@
  * bidi characters, NTFS-forbidden characters, device names, case-insensitive duplicates),
  * encrypted or unsupported entries, symlinks, local headers that disagree with the central
  * directory, and entries whose bytes overlap (the non-recursive zip bomb). Then every entry is
- * inflated in small slices with a running byte count, so an entry that inflates past its
- * declared size is stopped within one slice, and its CRC-32 is verified.
+ * inflated into at most one byte more than its declared size (zlib's `maxOutputLength`), so an
+ * entry that inflates past it is stopped there, and its CRC-32 is verified.
  *
  * Why not fflate's `unzipSync`: it allocates each entry's declared size and inflates it in one
  * call (a 2.6 MB bomb became 2.6 GB of memory), never checks CRC-32 and exposes neither entry
  * offsets nor local headers, so overlapping entries and names that differ between the local
  * header and the central directory go unseen. The central directory (APPNOTE 4.3.12–4.3.16, what
- * Windows' System.IO.Compression reads) is therefore parsed here; DEFLATE decoding stays fflate's.
+ * Windows' System.IO.Compression reads) is therefore parsed here. DEFLATE decoding is Node's zlib,
+ * the same library Info-ZIP's `unzip -t` uses: fflate's inflater accepts some invalid streams
+ * (a property test found a flipped bit that fflate decoded to the original bytes while zlib
+ * rejects the stream), and a reader must not accept what the platform's tools call damaged.
  */
-import { Inflate } from 'fflate';
+import { inflateRawSync } from 'node:zlib';
 import { DriftscanError } from '../core/diagnostics.js';
 import { hasHazard, quoted } from '../core/printable.js';
 
@@ -44,8 +47,6 @@ export const ZIP_LIMITS: ZipLimits = { maxEntries: 10_000, maxTotalBytes: 100 * 
 /** Entries this small are not held to `maxRatio`: small text files compress very well and cannot do harm. */
 const RATIO_FLOOR = MIB;
 
-/** Compressed bytes handed to the inflater at a time; DEFLATE expands at most ~1032:1, so one slice yields at most ~16 MB. */
-const SLICE = 16 * 1024;
 
 export interface ZipEntry {
   /** The name as stored (forward slashes; folders end in `/`), checked by `unsafeEntryName`. */
@@ -237,37 +238,21 @@ function inflateEntry(data: Uint8Array, e: Located, keep: boolean, fail: (offset
     if (crc !== e.crc32) fail(e.offset, crcMessage(q, e.crc32, crc));
     return keep ? new Uint8Array(input) : undefined; // a copy: the caller's buffer may be reused
   }
-  const parts: Uint8Array[] = [];
-  let produced = 0;
-  let crc = 0xffffffff;
-  let overrun = false;
-  const inflater = new Inflate((chunk) => {
-    produced += chunk.length;
-    if (produced > e.size) {
-      overrun = true;
-      throw new Error('overrun');
-    }
-    crc = crc32Update(crc, chunk);
-    if (keep) parts.push(chunk);
-  });
+  let out: Buffer;
   try {
-    if (input.length === 0) inflater.push(input, true);
-    for (let at = 0; at < input.length; at += SLICE) inflater.push(input.subarray(at, at + SLICE), at + SLICE >= input.length);
+    // One byte of headroom tells "inflates past its declared size" from "exactly its size".
+    out = inflateRawSync(input, { maxOutputLength: e.size + 1 });
   } catch (err) {
-    if (overrun) fail(e.offset, `entry ${q} inflates past the ${e.size} bytes its header declares (zip bomb?); stopped`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      fail(e.offset, `entry ${q} inflates past the ${e.size} bytes its header declares (zip bomb?); stopped`);
+    }
     fail(e.offset, `entry ${q}: damaged deflate data (${(err as Error).message})`);
   }
-  if (produced !== e.size) fail(e.offset, `entry ${q} inflates to ${produced} bytes, its header declares ${e.size} (damaged archive)`);
-  const actual = (crc ^ 0xffffffff) >>> 0;
+  if (out.length > e.size) fail(e.offset, `entry ${q} inflates past the ${e.size} bytes its header declares (zip bomb?); stopped`);
+  if (out.length !== e.size) fail(e.offset, `entry ${q} inflates to ${out.length} bytes, its header declares ${e.size} (damaged archive)`);
+  const actual = crc32(out);
   if (actual !== e.crc32) fail(e.offset, crcMessage(q, e.crc32, actual));
-  if (!keep) return undefined;
-  const out = new Uint8Array(produced);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return keep ? new Uint8Array(out.buffer, out.byteOffset, out.length) : undefined;
 }
 
 function crcMessage(q: string, stored: number, actual: number): string {
