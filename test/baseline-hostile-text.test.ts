@@ -6,47 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { loadBaselineText, BaselineErrors } from '../src/baseline/load.js';
 import { waiverFor } from '../src/rules/waiver.js';
 import type { Rule, Waiver } from '../src/rules/model.js';
+import { DWORD_RULE, RULES_HEAD, loadErrors } from './support/baseline-yaml.js';
 
-const HEADER = `apiVersion: driftscan/v1
-kind: Baseline
-metadata:
-  name: sample
-  version: 1.0.0
-  title: Sample
-spec:
-  rules:
-`;
-
-const RULE = `    - id: r1
-      title: One
-      severity: high
-      registryValue:
-        path: HKLM\\SOFTWARE\\Test
-        name: V
-        type: DWord
-        equals: 5
-`;
-
-function errorsOf(text: string): string[] {
-  try {
-    loadBaselineText(text, 'b.yaml');
-  } catch (err) {
-    assert.ok(err instanceof BaselineErrors, `expected BaselineErrors, got ${(err as Error).stack}`);
-    return err.errors.map((e) => e.message);
-  }
-  assert.fail('expected the baseline to be rejected');
-}
 
 test('a waiver glob cannot make the loader backtrack for ever', () => {
   const id = 'a'.repeat(100);
   const rules = `    - { id: ${id}, title: T, severity: low, registryKey: { path: HKLM\\SOFTWARE\\X } }\n`;
   const glob = `${'*a'.repeat(30)}*b`;
-  const text = `${HEADER}${rules}  waivers:\n    - { rule: "${glob}", reason: x, owner: y, expires: "2999-01-01" }\n`;
+  const text = `${RULES_HEAD}${rules}  waivers:\n    - { rule: "${glob}", reason: x, owner: y, expires: "2999-01-01" }\n`;
   const started = Date.now();
-  assert.match(errorsOf(text)[0]!, /waiver rule ".*" matches no rule in this baseline/);
+  assert.match(loadErrors(text)[0]!, /waiver rule ".*" matches no rule in this baseline/);
   assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
 });
 
@@ -64,7 +35,7 @@ test('property: waiver globs match exactly what the anchored regular expression 
 
 test('a registry path whose root is an Object.prototype member name is rejected at its line', () => {
   for (const root of ['constructor', 'toString', '__proto__']) {
-    const msgs = errorsOf((HEADER + RULE).replace('HKLM\\SOFTWARE\\Test', `${root}\\SOFTWARE\\Test`));
+    const msgs = loadErrors((RULES_HEAD + DWORD_RULE).replace('HKLM\\SOFTWARE\\Test', `${root}\\SOFTWARE\\Test`));
     assert.deepEqual(msgs, [`b.yaml:13:15: registry path "${root}\\SOFTWARE\\Test" must start with a root key such as HKLM\\ or HKEY_LOCAL_MACHINE\\ (found "${root}")`]);
   }
 });

@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadBaselineText, loadBaselines, BaselineErrors } from '../src/baseline/load.js';
 import { runCli } from './support/cli.js';
+import { RULES_HEAD, loadErrors } from './support/baseline-yaml.js';
 
-const HEADER = `apiVersion: driftscan/v1
-kind: Baseline
-metadata:
-  name: sample
-  version: 1.0.0
-  title: Sample
-spec:
-  rules:
-`;
+const errorsOf = (text: string, today?: string): string[] => loadErrors(text, today ? { today } : {});
 
 const VALUE_RULE = `    - id: r1
       title: One
@@ -26,15 +19,6 @@ const VALUE_RULE = `    - id: r1
         equals: 5
 `;
 
-function errorsOf(text: string, today?: string): string[] {
-  try {
-    loadBaselineText(text, 'b.yaml', today ? { today } : {});
-  } catch (err) {
-    assert.ok(err instanceof BaselineErrors, `expected BaselineErrors, got ${String(err)}`);
-    return err.errors.map((e) => e.message);
-  }
-  assert.fail('expected the baseline to be rejected');
-}
 
 test('the shipped baselines load', () => {
   const bs = loadBaselines(['policies']);
@@ -48,43 +32,43 @@ test('the shipped baselines load', () => {
 });
 
 test('a YAML syntax error names file:line:col', () => {
-  const [msg] = errorsOf(`${HEADER}    - id: r1\n      title: [unclosed\n`);
+  const [msg] = errorsOf(`${RULES_HEAD}    - id: r1\n      title: [unclosed\n`);
   assert.match(msg!, /^b\.yaml:\d+:\d+: YAML syntax error/);
 });
 
 test('an unknown key is located and a close name suggested', () => {
-  const [msg] = errorsOf(HEADER + VALUE_RULE.replace('equals: 5', 'equal: 5'));
+  const [msg] = errorsOf(RULES_HEAD + VALUE_RULE.replace('equals: 5', 'equal: 5'));
   assert.equal(msg, 'b.yaml:16:9: unknown key "equal"; did you mean "equals"?');
 });
 
 test('a duplicate rule id is an error at the second id', () => {
-  const msgs = errorsOf(HEADER + VALUE_RULE + VALUE_RULE);
+  const msgs = errorsOf(RULES_HEAD + VALUE_RULE + VALUE_RULE);
   assert.equal(msgs.length, 1);
   assert.match(msgs[0]!, /^b\.yaml:17:11: duplicate rule id "r1" \(also rule 1 at line 9\)/);
 });
 
 test('a path with an unknown root or hive is rejected', () => {
-  assert.match(errorsOf(HEADER + VALUE_RULE.replace('HKLM\\SYSTEM', 'HKXX\\SYSTEM'))[0]!, /^b\.yaml:13:15: registry path "HKXX\\SYSTEM\\CurrentControlSet\\Control\\Lsa" must start with a root key/);
-  assert.match(errorsOf(HEADER + VALUE_RULE.replace('HKLM\\SYSTEM', 'HKLM\\SYTEM'))[0]!, /^b\.yaml:13:15: "SYTEM" is not a hive under HKLM .*did you mean SYSTEM\?/);
+  assert.match(errorsOf(RULES_HEAD + VALUE_RULE.replace('HKLM\\SYSTEM', 'HKXX\\SYSTEM'))[0]!, /^b\.yaml:13:15: registry path "HKXX\\SYSTEM\\CurrentControlSet\\Control\\Lsa" must start with a root key/);
+  assert.match(errorsOf(RULES_HEAD + VALUE_RULE.replace('HKLM\\SYSTEM', 'HKLM\\SYTEM'))[0]!, /^b\.yaml:13:15: "SYTEM" is not a hive under HKLM .*did you mean SYSTEM\?/);
 });
 
 test('a bad regular expression is rejected with the engine message', () => {
   const rule = VALUE_RULE.replace('type: DWord', 'type: String').replace('equals: 5', 'matches: "([a-z]+"');
-  assert.match(errorsOf(HEADER + rule)[0]!, /^b\.yaml:16:18: invalid regular expression: .*Unterminated group/);
+  assert.match(errorsOf(RULES_HEAD + rule)[0]!, /^b\.yaml:16:18: invalid regular expression: .*Unterminated group/);
 });
 
 test('an expired waiver is an error, not silence', () => {
-  const text = `${HEADER}${VALUE_RULE}  waivers:\n    - rule: r1\n      reason: legacy\n      owner: me\n      expires: "2020-01-31"\n`;
+  const text = `${RULES_HEAD}${VALUE_RULE}  waivers:\n    - rule: r1\n      reason: legacy\n      owner: me\n      expires: "2020-01-31"\n`;
   assert.equal(errorsOf(text, '2026-11-24')[0], 'b.yaml:21:16: waiver for "r1" (owner me) expired on 2020-01-31; renew it with a new date or remove it');
 });
 
 test('a waiver that matches no rule is an error', () => {
-  const text = `${HEADER}${VALUE_RULE}  waivers:\n    - rule: r2\n      reason: legacy\n      owner: me\n      expires: "2099-01-31"\n`;
+  const text = `${RULES_HEAD}${VALUE_RULE}  waivers:\n    - rule: r2\n      reason: legacy\n      owner: me\n      expires: "2099-01-31"\n`;
   assert.match(errorsOf(text)[0]!, /^b\.yaml:18:13: waiver rule "r2" matches no rule in this baseline; did you mean "r1"\?/);
 });
 
 test('a version that is not semver is rejected', () => {
-  assert.match(errorsOf((HEADER + VALUE_RULE).replace('version: 1.0.0', 'version: "1.0"'))[0]!, /^b\.yaml:5:12: version "1\.0" is not a semantic version/);
+  assert.match(errorsOf((RULES_HEAD + VALUE_RULE).replace('version: 1.0.0', 'version: "1.0"'))[0]!, /^b\.yaml:5:12: version "1\.0" is not a semantic version/);
 });
 
 test('an unknown identity gets a hint and the SID form', () => {
@@ -97,21 +81,21 @@ test('an unknown identity gets a hint and the SID form', () => {
           - identity: Remote Desktop User
             rights: ReadKey
 `;
-  const msg = errorsOf(HEADER + rule)[0]!;
+  const msg = errorsOf(RULES_HEAD + rule)[0]!;
   assert.match(msg, /^b\.yaml:15:23: unknown identity "Remote Desktop User"/);
   assert.match(msg, /Remote Desktop Users/);
   assert.match(msg, /\{ sid: "S-1-5-21-…"/);
 });
 
 test('wrong types and enum values are explained', () => {
-  const msgs = errorsOf((HEADER + VALUE_RULE).replace('severity: high', 'severity: hgih'));
+  const msgs = errorsOf((RULES_HEAD + VALUE_RULE).replace('severity: high', 'severity: hgih'));
   assert.match(msgs[0]!, /^b\.yaml:11:17: "severity" must be one of critical, high, medium, low \(found "hgih"\); did you mean "high"\?/);
-  const dword = errorsOf((HEADER + VALUE_RULE).replace('equals: 5', 'equals: 4294967296'));
+  const dword = errorsOf((RULES_HEAD + VALUE_RULE).replace('equals: 5', 'equals: 4294967296'));
   assert.match(dword[0]!, /DWord data must be between 0 and 4294967295/);
 });
 
 test('parameters: unknown names and unused declarations are errors', () => {
-  const withParam = (HEADER + VALUE_RULE).replace('equals: 5', 'equals: { param: level }');
+  const withParam = (RULES_HEAD + VALUE_RULE).replace('equals: 5', 'equals: { param: level }');
   assert.match(errorsOf(withParam)[0]!, /unknown parameter "level"/);
   const declared = withParam.replace('spec:\n', 'spec:\n  parameters:\n    level: { type: integer, default: 5 }\n    unused: { type: string, default: x }\n');
   const msgs = errorsOf(declared);
@@ -123,12 +107,12 @@ test('validate: each broken file exits 2 with one line per problem naming file:l
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-validate-'));
   try {
     const cases: Record<string, string> = {
-      'syntax.yaml': `${HEADER}    - id: r1\n      title: [unclosed\n`,
-      'unknown-key.yaml': HEADER + VALUE_RULE.replace('equals: 5', 'equal: 5'),
-      'duplicate.yaml': HEADER + VALUE_RULE + VALUE_RULE,
-      'bad-path.yaml': HEADER + VALUE_RULE.replace('HKLM\\SYSTEM', 'HKXX\\SYSTEM'),
-      'bad-regex.yaml': HEADER + VALUE_RULE.replace('type: DWord', 'type: String').replace('equals: 5', 'matches: "(["'),
-      'expired.yaml': `${HEADER}${VALUE_RULE}  waivers:\n    - rule: r1\n      reason: legacy\n      owner: me\n      expires: "2020-01-31"\n`,
+      'syntax.yaml': `${RULES_HEAD}    - id: r1\n      title: [unclosed\n`,
+      'unknown-key.yaml': RULES_HEAD + VALUE_RULE.replace('equals: 5', 'equal: 5'),
+      'duplicate.yaml': RULES_HEAD + VALUE_RULE + VALUE_RULE,
+      'bad-path.yaml': RULES_HEAD + VALUE_RULE.replace('HKLM\\SYSTEM', 'HKXX\\SYSTEM'),
+      'bad-regex.yaml': RULES_HEAD + VALUE_RULE.replace('type: DWord', 'type: String').replace('equals: 5', 'matches: "(["'),
+      'expired.yaml': `${RULES_HEAD}${VALUE_RULE}  waivers:\n    - rule: r1\n      reason: legacy\n      owner: me\n      expires: "2020-01-31"\n`,
     };
     for (const [name, text] of Object.entries(cases)) {
       writeFileSync(join(dir, name), text);

@@ -14,19 +14,11 @@ import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseParams } from '../src/cli/options.js';
 import type { Baseline } from '../src/rules/model.js';
 import { runCli } from './support/cli.js';
-
-const HEADER = `apiVersion: driftscan/v1
-kind: Baseline
-metadata:
-  name: sample
-  version: 1.0.0
-  title: Sample
-spec:
-`;
+import { SPEC_HEAD } from './support/baseline-yaml.js';
 
 /** A baseline with one parameter `p` (declared by `decl`, the lines under `p:`) used by a DWord rule's `prop`. */
 function withParam(decl: string, prop = 'equals'): string {
-  return `${HEADER}  parameters:
+  return `${SPEC_HEAD}  parameters:
     p:
 ${decl.split('\n').map((l) => `      ${l}`).join('\n')}
   rules:
@@ -104,7 +96,7 @@ test('integer --param values are decimal digits only, and never empty', () => {
 });
 
 test('boolean and string --param values are checked against type and allowedValues', () => {
-  const bool = `${HEADER}  parameters:\n    flag: { type: boolean, default: false }\n    mode: { type: string, default: a, allowedValues: [a, b] }\n  rules:\n    - id: r1\n      title: One\n      severity: low\n      service: { name: Spooler, startupType: { param: mode } }\n`;
+  const bool = `${SPEC_HEAD}  parameters:\n    flag: { type: boolean, default: false }\n    mode: { type: string, default: a, allowedValues: [a, b] }\n  rules:\n    - id: r1\n      title: One\n      severity: low\n      service: { name: Spooler, startupType: { param: mode } }\n`;
   for (const v of ['True', 'yes', '1', '']) {
     assert.ok(errors(bool, new Map([['flag', v]])).some((m) => m === `--param flag=${v}: parameter "flag" (boolean, declared at b.yaml:9:5) takes true or false`), v);
   }
@@ -180,7 +172,7 @@ test('property: names drawn from Object.prototype members give a baseline or loc
   fc.assert(
     fc.property(scenario, (s) => {
       const q = (v: string) => JSON.stringify(v);
-      const lines = [HEADER.trimEnd()];
+      const lines = [SPEC_HEAD.trimEnd()];
       if (s.params.length) {
         lines.push('  parameters:');
         for (const p of s.params) {
@@ -234,7 +226,7 @@ test('check with rule ids, value names, keys and parameters named after Object.p
       registryValue: { path: "HKLM\\\\SOFTWARE\\\\${n}\\\\__proto__", name: ${n}, type: DWord, equals: { param: ${n} } }`).join('\n');
     const params = ['constructor', 'toString', 'valueOf', 'hasOwnProperty'].map((n) => `    ${n}: { type: integer, default: 1 }`).join('\n');
     const file = join(dir, 'proto.yaml');
-    writeFileSync(file, `${HEADER}  parameters:\n${params}\n  rules:\n${rules}\n  waivers:\n    - { rule: "constructor", reason: x, owner: y, expires: "2999-01-01" }\n`);
+    writeFileSync(file, `${SPEC_HEAD}  parameters:\n${params}\n  rules:\n${rules}\n  waivers:\n    - { rule: "constructor", reason: x, owner: y, expires: "2999-01-01" }\n`);
     const r = runCli(['check', file, '--reg', 'examples/drifted.reg', '--format', 'json', '--param', 'valueOf=2']);
     assert.doesNotMatch(r.stderr, /internal error/);
     const out = JSON.parse(r.stdout) as { results: Array<{ ruleId: string; status: string }> };

@@ -13,36 +13,8 @@ import { loadBaselineText, loadBaselines, BaselineErrors } from '../src/baseline
 import { DriftscanError } from '../src/core/diagnostics.js';
 import { runCli } from './support/cli.js';
 import { repoRoot } from './support/paths.js';
+import { DWORD_RULE, RULES_HEAD, loadErrors } from './support/baseline-yaml.js';
 
-const HEADER = `apiVersion: driftscan/v1
-kind: Baseline
-metadata:
-  name: sample
-  version: 1.0.0
-  title: Sample
-spec:
-  rules:
-`;
-
-const RULE = `    - id: r1
-      title: One
-      severity: high
-      registryValue:
-        path: HKLM\\SOFTWARE\\Test
-        name: V
-        type: DWord
-        equals: 5
-`;
-
-function errorsOf(text: string): string[] {
-  try {
-    loadBaselineText(text, 'b.yaml');
-  } catch (err) {
-    assert.ok(err instanceof BaselineErrors, `expected BaselineErrors, got ${(err as Error).stack}`);
-    return err.errors.map((e) => e.message);
-  }
-  assert.fail('expected the baseline to be rejected');
-}
 
 function withDir<T>(fn: (dir: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-yaml-'));
@@ -64,11 +36,11 @@ function validateBytes(bytes: Uint8Array | string, name = 'b.yaml'): { status: n
 }
 
 test('an unresolved alias is one located error, not an internal error', () => {
-  const text = (HEADER + RULE).replace('title: One', 'title: *missing');
-  assert.deepEqual(errorsOf(text), ['b.yaml:10:14: alias *missing has no anchor &missing before it']);
+  const text = (RULES_HEAD + DWORD_RULE).replace('title: One', 'title: *missing');
+  assert.deepEqual(loadErrors(text), ['b.yaml:10:14: alias *missing has no anchor &missing before it']);
   // An anchor defined after its alias does not count (yaml resolves aliases backwards only).
-  const late = (HEADER + RULE).replace('title: One', 'title: *t').replace('name: V', 'name: &t V');
-  assert.deepEqual(errorsOf(late), ['b.yaml:10:14: alias *t has no anchor &t before it']);
+  const late = (RULES_HEAD + DWORD_RULE).replace('title: One', 'title: *t').replace('name: V', 'name: &t V');
+  assert.deepEqual(loadErrors(late), ['b.yaml:10:14: alias *t has no anchor &t before it']);
   const r = validateBytes(text);
   assert.equal(r.status, 2);
   assert.equal(r.lines.length, 1, r.lines.join('\n'));
@@ -78,9 +50,9 @@ test('an unresolved alias is one located error, not an internal error', () => {
 test('an alias bomb is refused at the alias that crosses the limit, quickly', () => {
   const levels = ['x0: &x0 [a, a, a, a, a, a, a, a, a, a]'];
   for (let i = 1; i < 12; i++) levels.push(`x${i}: &x${i} [${Array(10).fill(`*x${i - 1}`).join(', ')}]`);
-  const text = `${levels.join('\n')}\n${HEADER}${RULE}`;
+  const text = `${levels.join('\n')}\n${RULES_HEAD}${DWORD_RULE}`;
   const started = process.hrtime.bigint();
-  const msgs = errorsOf(text);
+  const msgs = loadErrors(text);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   assert.equal(msgs.length, 1);
   assert.match(msgs[0]!, /^b\.yaml:5:\d+: alias \*x3 expands the document past 100000 nodes; .*alias bomb/);
@@ -92,8 +64,8 @@ test('an alias bomb is refused at the alias that crosses the limit, quickly', ()
 });
 
 test('an alias inside the node its anchor marks (a cycle) is a located error', () => {
-  const text = (HEADER + RULE).replace('    - id: r1', '    - &rule\n      id: r1\n      tags: [*rule]');
-  assert.deepEqual(errorsOf(text), ['b.yaml:11:14: alias *rule is inside the node its anchor &rule marks, which would make the data contain itself']);
+  const text = (RULES_HEAD + DWORD_RULE).replace('    - id: r1', '    - &rule\n      id: r1\n      tags: [*rule]');
+  assert.deepEqual(loadErrors(text), ['b.yaml:11:14: alias *rule is inside the node its anchor &rule marks, which would make the data contain itself']);
 });
 
 test('a path anchor shared by many rules loads (yaml\'s default alias limit of 100 rejected it)', () => {
@@ -102,24 +74,24 @@ test('a path anchor shared by many rules loads (yaml\'s default alias limit of 1
       severity: low
       registryValue: { path: ${i === 0 ? '&lsa ' : '*'}${i === 0 ? 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa' : 'lsa'}, name: V${i}, type: DWord, equals: ${i} }
 `).join('');
-  const b = loadBaselineText(HEADER + rules, 'many.yaml');
+  const b = loadBaselineText(RULES_HEAD + rules, 'many.yaml');
   assert.equal(b.rules.length, 150);
   assert.equal((b.rules[149]!.check as { pathText: string }).pathText, 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa');
 });
 
 test('a YAML syntax error is one line naming file:line:col, however many errors the parser reports after it', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['flow', (HEADER + RULE).replace('title: One', 'title: [unclosed'), /:11:7: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a \]$/],
-    ['tab', (HEADER + RULE).replace('  version: 1.0.0', '\tversion: 1.0.0'), /:5:1: YAML syntax error: Tabs are not allowed as indentation$/],
-    ['indent', (HEADER + RULE).replace('      title: One', '     title: One'), /:10:1: YAML syntax error: /],
-    ['quote', (HEADER + RULE).replace('title: One', 'title: "One'), /:10:14: YAML syntax error: double quote is never closed$/],
-    ['single', (HEADER + RULE).replace('title: One', "title: 'One"), /:10:14: YAML syntax error: single quote is never closed$/],
-    ['dup', (HEADER + RULE).replace('kind: Baseline', 'kind: Baseline\nkind: Baseline'), /:3:1: YAML syntax error: Map keys must be unique$/],
-    ['docs', `${HEADER}${RULE}---\n${HEADER}${RULE}`, /:17:1: YAML syntax error: a baseline file holds one YAML document, and a second one starts here/],
-    ['deep', (HEADER + RULE).replace('equals: 5', `equals: ${'['.repeat(3000)}${']'.repeat(3000)}`), /:16:\d+: YAML syntax error: collections are nested too deeply to parse$/],
+    ['flow', (RULES_HEAD + DWORD_RULE).replace('title: One', 'title: [unclosed'), /:11:7: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a \]$/],
+    ['tab', (RULES_HEAD + DWORD_RULE).replace('  version: 1.0.0', '\tversion: 1.0.0'), /:5:1: YAML syntax error: Tabs are not allowed as indentation$/],
+    ['indent', (RULES_HEAD + DWORD_RULE).replace('      title: One', '     title: One'), /:10:1: YAML syntax error: /],
+    ['quote', (RULES_HEAD + DWORD_RULE).replace('title: One', 'title: "One'), /:10:14: YAML syntax error: double quote is never closed$/],
+    ['single', (RULES_HEAD + DWORD_RULE).replace('title: One', "title: 'One"), /:10:14: YAML syntax error: single quote is never closed$/],
+    ['dup', (RULES_HEAD + DWORD_RULE).replace('kind: Baseline', 'kind: Baseline\nkind: Baseline'), /:3:1: YAML syntax error: Map keys must be unique$/],
+    ['docs', `${RULES_HEAD}${DWORD_RULE}---\n${RULES_HEAD}${DWORD_RULE}`, /:17:1: YAML syntax error: a baseline file holds one YAML document, and a second one starts here/],
+    ['deep', (RULES_HEAD + DWORD_RULE).replace('equals: 5', `equals: ${'['.repeat(3000)}${']'.repeat(3000)}`), /:16:\d+: YAML syntax error: collections are nested too deeply to parse$/],
   ];
   for (const [name, text, pattern] of cases) {
-    const msgs = errorsOf(text);
+    const msgs = loadErrors(text);
     assert.equal(msgs.length, 1, `${name}: ${msgs.join('\n')}`);
     assert.match(msgs[0]!, new RegExp(`^b\\.yaml${pattern.source}`), name);
   }
@@ -138,12 +110,12 @@ test('a YAML syntax error is one line naming file:line:col, however many errors 
 });
 
 test('user text with line breaks or terminal escapes stays on the one line of its error', () => {
-  const msgs = errorsOf((HEADER + RULE).replace('        equals: 5', '        equals: 5\n        "eq\\nuals\\u001b[2J": 1'));
+  const msgs = loadErrors((RULES_HEAD + DWORD_RULE).replace('        equals: 5', '        equals: 5\n        "eq\\nuals\\u001b[2J": 1'));
   assert.deepEqual(msgs, ['b.yaml:17:9: unknown key "eq\\nuals\\x1b[2J" (allowed: path, name, type, equals, oneOf, atLeast, atMost, matches, ignoreCase, ensure)']);
 });
 
 test('a %YAML 1.1 directive does not turn dates into Date objects or yes into true', () => {
-  const text = `%YAML 1.1\n---\n${HEADER}${RULE}  waivers:\n    - rule: r1\n      reason: yes\n      owner: me\n      expires: 2999-06-30\n`;
+  const text = `%YAML 1.1\n---\n${RULES_HEAD}${DWORD_RULE}  waivers:\n    - rule: r1\n      reason: yes\n      owner: me\n      expires: 2999-06-30\n`;
   const b = loadBaselineText(text, 'v11.yaml');
   assert.deepEqual(b.waivers.map((w) => [w.reason, w.expires]), [['yes', '2999-06-30']]);
 });
@@ -202,7 +174,7 @@ test('UTF-32 and bytes that are not valid text name the encoding found and where
   const be = loadBytes(Buffer.concat([Buffer.from([0, 0, 0xfe, 0xff]), Buffer.alloc(8)]));
   assert.match(be.msgs[0]!, /@ byte 0x0: baseline is UTF-32BE \(byte-order mark\), which driftscan does not read/);
   // Windows-1252 "é" in a UTF-8 file: located by line and column, byte value named.
-  const c = loadBytes(Buffer.from((HEADER + RULE).replace('title: One', 'title: Caf\u00e9'), 'latin1'));
+  const c = loadBytes(Buffer.from((RULES_HEAD + DWORD_RULE).replace('title: One', 'title: Caf\u00e9'), 'latin1'));
   assert.deepEqual(c.msgs, [`${c.file}:10:17: baseline is not valid UTF-8 (byte 0xe9 at offset 0x8e); save it as UTF-8 (or UTF-16 with a byte-order mark)`]);
   // A literal U+FFFD (valid UTF-8) before the bad byte does not shift the position.
   const d = loadBytes(Buffer.concat([Buffer.from('# \uFFFD\n', 'utf8'), Buffer.from([0x80])]));
