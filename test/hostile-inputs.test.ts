@@ -127,7 +127,8 @@ test('.reg: a key path 2,000 or 20,000 keys deep is one located error (was 32 s 
 });
 
 test('.reg: many blocks 510 keys deep, the deepest Windows allows (20 blocks took 25 s)', () => {
-  const blocks = Array.from({ length: 60 }, (_, j) => `[HKEY_LOCAL_MACHINE\\SOFTWARE\\Hostile\\${Array.from({ length: 508 }, (_, i) => `k${i}_${j % 3}`).join('\\')}]\r\n"V"="x"\r\n`);
+  // Distinct paths: each block's 508 parents are created (and were checked for coverage) anew.
+  const blocks = Array.from({ length: 60 }, (_, j) => `[HKEY_LOCAL_MACHINE\\SOFTWARE\\Hostile\\${Array.from({ length: 508 }, (_, i) => `k${i}_${j}`).join('\\')}]\r\n"V"="x"\r\n`);
   const reg = file('deep512.reg', `${REG_HEADER}[HKEY_LOCAL_MACHINE\\SOFTWARE\\Hostile]\r\n"V"="short"\r\n${blocks.join('')}`);
   run(['check', baseline('deep512.yaml'), '--reg', reg], [0]);
 });
