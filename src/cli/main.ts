@@ -42,7 +42,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const [{ Command, CommanderError }, { commands }] = await Promise.all([import('commander'), import('./commands/index.js')]);
   const program = new Command('driftscan')
-    .description('Policy-as-code compliance for Windows machines on Azure: evaluate registry, ACL and service baselines offline, compile them to Machine Configuration.')
+    .description('Policy-as-code compliance for Windows machines on Azure: evaluate registry, ACL, service and user-rights baselines offline, compile them to Machine Configuration packages carrying driftscan\'s own DSC module.')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces for errors')
     .showHelpAfterError('(run with --help for usage)')
