@@ -23,6 +23,9 @@ import { inflateRawSync } from 'node:zlib';
 import { DriftscanError } from '../core/diagnostics.js';
 import { hasHazard, quoted } from '../core/printable.js';
 
+/** APPNOTE 4.4.3: 4.5 is ZIP64, the newest feature this reader implements. */
+const MAX_VERSION_NEEDED = 45;
+
 export interface ZipLimits {
   /** Most entries (files and folders) an archive may list. */
   maxEntries: number;
@@ -165,6 +168,10 @@ export function readZip(data: Uint8Array, label: string, options: ReadZipOptions
     if (unsafe) fail(p, `entry ${q} ${unsafe}; refusing to read the archive`);
     if (flags & 0x41) fail(p, `entry ${q} is encrypted; refusing to read it`);
     if (method !== 0 && method !== 8) fail(p, `entry ${q} uses compression method ${method}; only stored (0) and deflate (8) are supported`);
+    // "Version needed to extract" above 4.5 (ZIP64) announces features this reader does not implement
+    // (and Info-ZIP skips such entries as unsupported): refuse rather than read them as if they were not there.
+    const needed = u16(p + 6) & 0xff;
+    if (needed > MAX_VERSION_NEEDED) fail(p, `entry ${q} needs zip version ${needed / 10} to extract; only up to ${MAX_VERSION_NEEDED / 10} is supported`);
     // Unix "made by" with S_IFLNK in the mode: Info-ZIP would create a symbolic link on extraction.
     if (madeBy === 3 && ((u32(p + 38) >>> 16) & 0xf000) === 0xa000) fail(p, `entry ${q} is a symbolic link; refusing to read the archive`);
     const directory = name.endsWith('/');
@@ -177,7 +184,8 @@ export function readZip(data: Uint8Array, label: string, options: ReadZipOptions
     const localName = data.subarray(offset + 30, offset + 30 + localNameLength);
     if (!sameBytes(localName, nameBytes)) fail(offset, `the local header names ${quoted(new TextDecoder().decode(localName))} but the central directory names ${q}`);
     // Flags that change how the entry reads: encryption (bits 0, 6) and the UTF-8 name flag (bit 11).
-    if (u16(offset + 8) !== method || ((localFlags ^ flags) & 0x841) !== 0) fail(offset, `entry ${q}: the local header disagrees with the central directory (compression method, encryption or name encoding)`);
+    if ((u16(offset + 4) & 0xff) > MAX_VERSION_NEEDED) fail(offset, `entry ${q}: the local header needs zip version ${(u16(offset + 4) & 0xff) / 10} to extract; only up to ${MAX_VERSION_NEEDED / 10} is supported`);
+    if (u16(offset + 8) !== method || ((localFlags ^ flags) & 0x849) !== 0) fail(offset, `entry ${q}: the local header disagrees with the central directory (compression method, encryption, data descriptor or name encoding)`);
     // With bit 3 the local CRC and sizes are zero and follow the data; without it they must match (0xFFFFFFFF: in a ZIP64 field).
     if (!(localFlags & 0x08) && (u32(offset + 14) !== crc || (u32(offset + 18) !== compressedSize && u32(offset + 18) !== 0xffffffff) || (u32(offset + 22) !== size && u32(offset + 22) !== 0xffffffff))) {
       fail(offset, `entry ${q}: the local header disagrees with the central directory about its CRC or sizes`);
