@@ -14,7 +14,7 @@ import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseParams } from '../src/cli/options.js';
 import type { Baseline } from '../src/rules/model.js';
 import { runCli } from './support/cli.js';
-import { SPEC_HEAD } from './support/baseline-yaml.js';
+import { DWORD_RULE, SPEC_HEAD } from './support/baseline-yaml.js';
 
 /** A baseline with one parameter `p` (declared by `decl`, the lines under `p:`) used by a DWord rule's `prop`. */
 function withParam(decl: string, prop = 'equals'): string {
@@ -22,15 +22,7 @@ function withParam(decl: string, prop = 'equals'): string {
     p:
 ${decl.split('\n').map((l) => `      ${l}`).join('\n')}
   rules:
-    - id: r1
-      title: One
-      severity: high
-      registryValue:
-        path: HKLM\\SOFTWARE\\Test
-        name: V
-        type: DWord
-        ${prop}: { param: p }
-`;
+${DWORD_RULE.replace('equals: 5', `${prop}: { param: p }`)}`;
 }
 
 /** The messages of a rejected load (every one a DriftscanError), or the baseline. */

@@ -5,11 +5,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
-import { repoRoot } from './support/paths.js';
+import { seedProject } from './support/compile-project.js';
 import { contentUriFor, parseContentUriBase } from '../src/compile/compiler.js';
 
 let tmp: string;
@@ -18,12 +18,7 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function project(name: string): string {
-  const dir = join(tmp, name);
-  mkdirSync(join(dir, 'policies'), { recursive: true });
-  copyFileSync(join(repoRoot, 'policies', 'rdp-access-denied.yaml'), join(dir, 'policies', 'rdp-access-denied.yaml'));
-  return dir;
-}
+const project = (name: string): string => seedProject(tmp, name);
 const compile = (cwd: string, base: string) => runCli(['compile', '--content-uri-base', base], { cwd });
 
 /** Every file under `dir`, as text. */

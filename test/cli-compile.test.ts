@@ -1,11 +1,12 @@
 /** `driftscan compile` and `driftscan package inspect` as a user runs them. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli.js';
 import { repoRoot } from './support/paths.js';
+import { seedProject } from './support/compile-project.js';
 
 let tmp: string;
 let env: NodeJS.ProcessEnv;
@@ -17,12 +18,7 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function project(name: string): string {
-  const dir = join(tmp, name);
-  mkdirSync(join(dir, 'policies'), { recursive: true });
-  copyFileSync(join(repoRoot, 'policies', 'rdp-access-denied.yaml'), join(dir, 'policies', 'rdp-access-denied.yaml'));
-  return dir;
-}
+const project = (name: string): string => seedProject(tmp, name);
 
 const compile = (cwd: string, ...args: string[]) => runCli(['compile', ...args], { cwd, env });
 

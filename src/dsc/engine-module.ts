@@ -48,8 +48,8 @@ export function engineModuleVersion(driftscanVersion: string): { version: string
 }
 
 /** The DscModule reference resources name in the MOF. */
-export function engineDscModule(driftscanVersion: string): { name: string; galleryId: string; version: string } {
-  return { name: ENGINE_MODULE_NAME, galleryId: ENGINE_MODULE_NAME, version: engineModuleVersion(driftscanVersion).version };
+export function engineDscModule(driftscanVersion: string): { name: string; version: string } {
+  return { name: ENGINE_MODULE_NAME, version: engineModuleVersion(driftscanVersion).version };
 }
 
 const lf = (text: string): string => text.replace(/\r\n?/g, '\n');

@@ -12,7 +12,6 @@ import { engineDscModule } from './engine-module.js';
 /** A PowerShell module that ships DSC resources; `name` is its folder/psd1 name. */
 export interface DscModule {
   name: string;
-  galleryId: string;
   version: string;
 }
 
