@@ -12,6 +12,7 @@ import { createAjv } from '../src/validation/create-ajv.js';
 import type { ValidatorSpec } from '../src/validation/validator-spec.js';
 import { BASELINE_VALIDATOR, BASELINE_VALIDATOR_FILE } from '../src/baseline/load.js';
 import { SNAPSHOT_VALIDATOR, SNAPSHOT_VALIDATOR_FILE } from '../src/state/snapshot/source.js';
+import { BUILD_MANIFEST_VALIDATOR, BUILD_VALIDATOR_FILES, POLICY_DEFINITION_VALIDATOR, POLICY_SET_VALIDATOR } from '../src/compile/build-files.js';
 
 const standaloneCode = standaloneModule as unknown as typeof standaloneModule.default;
 
@@ -35,6 +36,9 @@ export function precompiledSource(spec: ValidatorSpec): string {
 const targets: Array<[ValidatorSpec, URL]> = [
   [BASELINE_VALIDATOR, new URL(`../src/baseline/${BASELINE_VALIDATOR_FILE}`, import.meta.url)],
   [SNAPSHOT_VALIDATOR, new URL(`../src/state/snapshot/${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url)],
+  [BUILD_MANIFEST_VALIDATOR, new URL(`../src/compile/${BUILD_VALIDATOR_FILES.manifest}`, import.meta.url)],
+  [POLICY_DEFINITION_VALIDATOR, new URL(`../src/compile/${BUILD_VALIDATOR_FILES.definition}`, import.meta.url)],
+  [POLICY_SET_VALIDATOR, new URL(`../src/compile/${BUILD_VALIDATOR_FILES.initiative}`, import.meta.url)],
 ];
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

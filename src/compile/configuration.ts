@@ -10,6 +10,7 @@ import { DriftscanError, formatLocation } from '../core/diagnostics.js';
 import { ruleKind } from '../rules/index.js';
 import { DSC_MODULES, DscUnsupported, resourceId, type DscEmbeddedInstance, type DscModule, type DscPropertyValue, type DscResource } from '../dsc/resources.js';
 import { writeMofDocument, type MofInstance, type MofValue } from './mof.js';
+import { lockOutViolations } from './lockout-guard.js';
 
 /** A policy parameter of the package: `reference` is `[Type]Id;Property` (machine-configuration.md §2.3). */
 export interface ConfigurationParameter {
@@ -70,16 +71,7 @@ export function compileConfiguration(b: Baseline, options: ConfigurationOptions 
   }
   const assignmentType = options.assignmentType ?? b.assignment.type;
 
-  // Lock-out guard: enforcing remote-access settings wrongly leaves only the serial console.
-  if (assignmentType !== 'Audit' && !b.assignment.remoteAccessAcknowledgement) {
-    for (const rule of b.rules) {
-      const reason = ruleKind(rule.kind)?.dsc?.remoteAccess(rule.check as never);
-      if (reason) {
-        errors.push(`${at(rule.location)}: rule ${rule.id} touches ${reason}; enforcing it (${assignmentType}) can lock every administrator out of the VM, ` +
-          'so the compiler requires spec.assignment.remoteAccessAcknowledgement stating why the team accepts that risk (or compile with assignment type Audit)');
-      }
-    }
-  }
+  errors.push(...lockOutViolations(b, assignmentType));
 
   const versions = new Map(DSC_MODULES.map((m) => [m.name, m.version]));
   const resources: Array<{ resource: DscResource; ruleIndex: number }> = [];
