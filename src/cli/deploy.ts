@@ -118,7 +118,7 @@ export function readBuild(buildDir: string, scope: string): BuildContents {
  * relative to the folder that holds build/.
  */
 function loadPackageBaseline(buildDir: string, path: string, manifestText: string, manifestFile: string, index: number, name: string, version: string): Baseline {
-  const candidates = isAbsolute(path) ? [path] : [resolve(path), resolve(dirname(resolve(buildDir)), path)];
+  const candidates = isAbsolute(path) ? [path] : [path, join(dirname(resolve(buildDir)), path)];
   const file = candidates.find((f) => existsSync(f));
   const where = { location: locateInBuildFile(manifestText, manifestFile, `/packages/${index}/baseline`) };
   if (!file) throw new DriftscanError(`baseline ${path} of package ${name} not found (looked in ${[...new Set(candidates)].join(' and ')}): run deploy from the folder compile ran in`, where);
