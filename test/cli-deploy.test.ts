@@ -349,3 +349,16 @@ test('deploy to a management group scope: plan reads the management group and na
   assert.equal(again.result.status, 0, again.result.stderr);
   assert.deepEqual(writes(again.requests), []);
 });
+
+test('a resource of the same name that driftscan did not create is never taken over: exit 2 naming it, nothing written', { skip, timeout: 120_000 }, async () => {
+  const scope = scopeOf(12);
+  const dir = project('conflict');
+  compile(dir);
+  const theirs = `${scope}/providers/Microsoft.Authorization/policyDefinitions/rdp-hardening-aine`;
+  emu.store.set(theirs.toLowerCase(), { id: theirs, name: 'rdp-hardening-aine', type: 'Microsoft.Authorization/policyDefinitions', properties: policyDefinition('rdp-hardening-aine') });
+  const r = await logged(scope, () => deploy(dir, ['--scope', scope, '--apply']));
+  assert.equal(r.result.status, 2, r.result.stderr);
+  assert.equal(r.result.stderr, `driftscan: policyDefinition ${theirs} exists but was not created by driftscan (no metadata.driftscan.managedBy mark): deploy will not overwrite it; delete or rename it, or add metadata.driftscan = {"managedBy": "driftscan"} to hand it to driftscan\n`);
+  assert.deepEqual(writes(r.requests), []);
+  assert.deepEqual(emu.store.get(theirs.toLowerCase())!.properties, policyDefinition('rdp-hardening-aine'));
+});

@@ -147,7 +147,7 @@ export async function runDeploy(buildDir: string, flags: DeployFlags): Promise<v
     const [{ createArmRestClient }, azure] = await Promise.all([import('../azure/arm-rest-client.js'), import('../azure/policy-resources.js')]);
     const client = createArmRestClient(connection);
     const actual = await azure.listPolicyScope(client, scope);
-    const { plan, roleAssignmentsFor } = buildDeployPlan({
+    const { plan, roleAssignmentsFor, conflicts } = buildDeployPlan({
       scope,
       ...(location ? { location } : {}),
       prune: Boolean(flags.prune),
@@ -157,6 +157,12 @@ export async function runDeploy(buildDir: string, flags: DeployFlags): Promise<v
       baselineOf: build.baselineOf,
       actual: actual as unknown as Parameters<typeof buildDeployPlan>[0]['actual'],
     });
+
+    if (conflicts.length) {
+      // Never take over what driftscan did not create, even under the name it would use.
+      throw new DriftscanError(conflicts.map((c) => `${c.kind} ${c.id} exists but was not created by driftscan (no metadata.driftscan.managedBy mark): ` +
+        'deploy will not overwrite it; delete or rename it, or add metadata.driftscan = {"managedBy": "driftscan"} to hand it to driftscan').join('\n'));
+    }
 
     // The principal of each assignment's identity, from this run's PUT or read once from Azure.
     const principals = new Map<string, Promise<string>>();

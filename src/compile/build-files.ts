@@ -7,6 +7,7 @@
  */
 import { DriftscanError } from '../core/diagnostics.js';
 import { locatePointer } from '../core/source-position.js';
+import { jsonSyntaxError } from '../core/json-syntax.js';
 import { loadValidator } from '../validation/precompiled-validator.js';
 import type { ValidatorSpec } from '../validation/validator-spec.js';
 import { ASSIGNMENT_TYPES, type AssignmentType } from '../rules/model.js';
@@ -156,10 +157,9 @@ function checked<T>(text: string, file: string, which: keyof typeof validators, 
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (err) {
-    const m = /position (\d+)/.exec((err as Error).message);
-    const at = m ? locateOffset(text, file, Number(m[1])) : { file };
-    throw new DriftscanError(`not valid JSON (${(err as Error).message}); compile again to rewrite ${what}`, { location: at });
+  } catch {
+    const e = jsonSyntaxError(text, file);
+    throw new DriftscanError(`${e.detail}; compile again to rewrite it`, { location: e.location! });
   }
   const v = validators[which]();
   if (!v(data)) {
@@ -169,12 +169,6 @@ function checked<T>(text: string, file: string, which: keyof typeof validators, 
     throw new DriftscanError(`${what}: ${field} ${detail}`, { location: locatePointer(text, file, e.instancePath) });
   }
   return data as T;
-}
-
-function locateOffset(text: string, file: string, offset: number) {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { file, line, col: offset - before.lastIndexOf('\n') };
 }
 
 export function parseBuildManifest(text: string, file: string): BuildManifest {

@@ -130,6 +130,11 @@ export interface DeployPlanResult {
   identityAssignments: string[];
   /** For each planned role assignment (lower-case id): the policy assignment whose identity it grants. */
   roleAssignmentsFor: Map<string, string>;
+  /**
+   * Resources driftscan would write that exist without its mark: someone else's, under the same
+   * name. The caller refuses the whole plan rather than take them over.
+   */
+  conflicts: PlannedChange[];
 }
 
 /** Builds the plan. Throws nothing: missing `--location` is the caller's check (`identityAssignments`). */
@@ -145,8 +150,11 @@ export function buildDeployPlan(input: DeployInput): DeployPlanResult {
     exemptions: byId(input.actual.exemptions),
     roleAssignments: byId(input.actual.roleAssignments),
   };
+  const conflicts: PlannedChange[] = [];
   const add = (kind: string, id: string, name: string, desired: unknown, have: ArmJson | undefined, diff: DiffOptions, note?: string) => {
     wanted.add(key(id));
+    const managed = kind === DEPLOY_KINDS.roleAssignment ? hasManagedDescription : hasManagedMetadata;
+    if (have && !managed(have)) conflicts.push({ action: 'update', kind, id, name, wave: WAVE[kind]!, fields: [] });
     changes.push(planChange({ kind, id, name, wave: WAVE[kind]!, desired, actual: have, diff, ...(note ? { note } : {}) }));
   };
 
@@ -267,5 +275,5 @@ export function buildDeployPlan(input: DeployInput): DeployPlanResult {
       changes.push(planDelete({ kind, id: r.id, name: r.name ?? r.id.split('/').pop()!, wave: WAVE[kind]!, prune: input.prune }));
     }
   }
-  return { plan: { command: 'deploy', target: scope, changes }, identityAssignments, roleAssignmentsFor };
+  return { plan: { command: 'deploy', target: scope, changes }, identityAssignments, roleAssignmentsFor, conflicts };
 }
