@@ -16,6 +16,7 @@ import { sharedData } from '../paths.js';
 import { makeCertificate, type Certificate } from './cert.js';
 import { Faults, type FaultHit } from './faults.js';
 import { KqlError, runKql } from './kql.js';
+import { addArmMetadata } from './arm-additions.js';
 import { SpecIndex, type MatchedOperation, type Operation } from './specs.js';
 import type { EmulatorState, Row } from './state.js';
 
@@ -442,6 +443,7 @@ export class ArmEmulator {
     const type = `${t.namespace}/${t.collection}`;
     const properties: Json = { ...((body.properties as Json | undefined) ?? {}) };
     const r: Json = { ...body, id, name: t.name, type, properties };
+    addArmMetadata(type, properties, existing);
     switch (type.toLowerCase()) {
       case 'microsoft.authorization/policydefinitions':
       case 'microsoft.authorization/policysetdefinitions':
