@@ -210,6 +210,17 @@ test('an enforcing baseline: --location required; identity, role assignment for 
   const again = await logged(scope, () => deploy(dir, ['--scope', scope, '--location', 'westeurope', '--apply']));
   assert.equal(again.result.status, 0, again.result.stderr);
   assert.deepEqual(writes(again.requests), []);
+
+  // The assignment is deleted behind driftscan's back: the new one has a new identity, and the role
+  // assignment (same deterministic name) is replaced for it — ARM cannot change a role assignment's principal.
+  emu.store.delete(`${scope}/providers/Microsoft.Authorization/policyAssignments/driftscan-policies`.toLowerCase());
+  const recreated = await logged(scope, () => deploy(dir, ['--scope', scope, '--location', 'westeurope', '--apply']));
+  assert.equal(recreated.result.status, 0, recreated.result.stderr);
+  const newPrincipal = ((emu.store.get(`${scope}/providers/Microsoft.Authorization/policyAssignments/driftscan-policies`.toLowerCase())!.identity) as { principalId: string }).principalId;
+  assert.notEqual(newPrincipal, principal);
+  assert.deepEqual(writes(recreated.requests).map((e) => `${e.method} ${e.path.split('/').slice(-2)[0]}`), ['PUT policyAssignments', 'DELETE roleAssignments', 'PUT roleAssignments']);
+  assert.equal((emu.store.get(String(roles[0]!.id).toLowerCase())!.properties as Record<string, string>).principalId, newPrincipal);
+  assert.deepEqual(writes((await logged(scope, () => deploy(dir, ['--scope', scope, '--location', 'westeurope', '--apply']))).requests), []);
 });
 
 test('the lock-out guard at deploy time: an enforcing remote-access baseline without its acknowledgement is refused, exit 2, nothing sent', { skip, timeout: 120_000 }, async () => {
@@ -361,4 +372,23 @@ test('a resource of the same name that driftscan did not create is never taken o
   assert.equal(r.result.stderr, `driftscan: policyDefinition ${theirs} exists but was not created by driftscan (no metadata.driftscan.managedBy mark): deploy will not overwrite it; delete or rename it, or add metadata.driftscan = {"managedBy": "driftscan"} to hand it to driftscan\n`);
   assert.deepEqual(writes(r.requests), []);
   assert.deepEqual(emu.store.get(theirs.toLowerCase())!.properties, policyDefinition('rdp-hardening-aine'));
+});
+
+test('a SAS in a published contentUri and the bearer token never reach stdout, stderr or the plan files', { skip, timeout: 120_000 }, async () => {
+  const scope = scopeOf(13);
+  const dir = project('sas', undefined, ['rdp-access-denied.yaml']);
+  compile(dir);
+  // What publish writes: the final URL with a SAS token.
+  const signature = 'c2VjcmV0LXNpZ25hdHVyZS1kby1ub3QtcHJpbnQ%3D';
+  const defFile = join(dir, 'build', 'rdp-access-denied', 'rdp-access-denied_AuditIfNotExists.json');
+  writeFileSync(defFile, readFileSync(defFile, 'utf8').replace(/("contentUri": "[^"]+)"/, `$1?sv=2025-01-05&se=2099-01-01T00%3A00%3A00Z&sr=b&sp=r&sig=${signature}"`));
+  const r = await deploy(dir, ['--scope', scope, '--apply', '--verbose', '--output', join(dir, 'plan.json'), '--output', join(dir, 'plan.md')]);
+  assert.equal(r.status, 0, r.stderr);
+  const everything = [r.stdout, r.stderr, readFileSync(join(dir, 'plan.json'), 'utf8'), readFileSync(join(dir, 'plan.md'), 'utf8')].join('\n');
+  assert.ok(!everything.includes(signature) && !everything.includes(decodeURIComponent(signature)), 'the SAS signature leaked');
+  for (const piece of [TOKEN, TOKEN.split('.')[1]!, TOKEN.split('.')[2]!]) assert.ok(!everything.includes(piece), 'the token leaked');
+  assert.match(r.stderr, /PUT .*policyDefinitions\/rdp-access-denied-aine/, '--verbose printed the requests');
+  // Azure got the real URL.
+  const stored = emu.store.get(`${scope}/providers/Microsoft.Authorization/policyDefinitions/rdp-access-denied-aine`.toLowerCase())!;
+  assert.ok(JSON.stringify(stored).includes(signature));
 });
