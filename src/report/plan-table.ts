@@ -18,7 +18,7 @@ export interface PlanTableOptions {
 
 export function renderPlanTable(plan: Plan, options: PlanTableOptions = {}): string {
   const changes = orderedChanges(plan);
-  const summary = options.outcome ? `${planSummaryLine(plan)}\n${applySummaryLine(options.outcome)}` : planSummaryLine(plan);
+  const summary = (options.outcome ? `${planSummaryLine(plan)}\n${applySummaryLine(options.outcome)}` : planSummaryLine(plan)) + skippedLines(plan);
   if (changes.length === 0) return `${plan.command} ${showControlCharacters(plan.target)}: nothing to do\n${summary}\n`;
   const byChange = new Map(options.outcome?.results.map((r) => [r.change, r]));
   const header = ['Action', 'Kind', 'Name', 'Changes', ...(options.outcome ? ['Result'] : [])];
@@ -38,4 +38,10 @@ export function renderPlanTable(plan: Plan, options: PlanTableOptions = {}): str
   const columns = [{ width: 9 }, { width: 22, wrapWord: true }, { width: 30, wrapWord: true }, { width: changesWidth, wrapWord: true }, ...(options.outcome ? [{ width: resultWidth, wrapWord: true }] : [])];
   const text = tableLibrary.table([header, ...rows], { columns, border: tableLibrary.getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n });
   return `${plan.command} ${showControlCharacters(plan.target)}\n${text}${summary}\n`;
+}
+
+/** `skipped 2:` and one line per target left alone, after the summary. */
+function skippedLines(plan: Plan): string {
+  if (!plan.skipped?.length) return '';
+  return `\nskipped ${plan.skipped.length}:\n${plan.skipped.map((s) => `  ${redactSecrets(showControlCharacters(s.id))}: ${showControlCharacters(s.reason)}`).join('\n')}`;
 }
