@@ -20,6 +20,7 @@ import type { EmulatorState } from './support/arm-emulator/state.js';
 import { readManifestPackage } from '../src/compile/manifest-package.js';
 import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseResourceGroupId } from '../src/azure/machines.js';
+import { provisioningOutcome } from '../src/rollout/guest-assignment.js';
 
 const skip = needShared(SPECS_RELATIVE);
 const PKG = 'rdp-access-denied';
@@ -54,8 +55,14 @@ async function withEmulator(state: EmulatorState, body: (emu: ArmEmulator, assig
   const emu = await ArmEmulator.start({ state });
   try {
     const env = { DRIFTSCAN_ARM_ENDPOINT: emu.endpoint, DRIFTSCAN_ARM_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: emu.caPath! };
-    await body(emu, (...args) => runCliAsync(['assign', ...args], { cwd: project, env, timeoutMs: 300_000 }));
+    const printed: string[] = [];
+    await body(emu, async (...args) => {
+      const r = await runCliAsync(['assign', ...args], { cwd: project, env, timeoutMs: 300_000 });
+      printed.push(r.stdout, r.stderr);
+      return r;
+    });
     assert.deepEqual(emu.invalidResponses, []);
+    for (const piece of [TOKEN, TOKEN.split('.')[2]!]) assert.ok(!printed.join('\n').includes(piece), 'the token was printed');
   } finally {
     await emu.close();
   }
@@ -267,6 +274,37 @@ test('bad input: a malformed --machine, no selector, no contentUri, an unknown p
     assert.match(unknown.stderr, /^driftscan: build\/manifest\.json:\d+:\d+: no package 'rdp-acess-denied' in the manifest \(did you mean 'rdp-access-denied'\?\)\n$/);
     assert.equal(emu.requests.length, 0, 'nothing was sent');
   });
+});
+
+test('a SAS in the contentUri is sent but never printed; contentManagedIdentity is sent and compared without case', { skip, timeout: 120_000 }, async () => {
+  const identity = `/subscriptions/${SUB}/resourceGroups/identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/gc-reader`;
+  const sas = buildVariant('sas', (p) => {
+    p.contentUri = `${String(p.contentUri)}?sv=2022-11-02&sp=r&se=2027-01-01T00%3A00%3A00Z&sig=SAS-SIGNATURE-SECRET%3D`;
+    p.contentManagedIdentity = identity;
+  });
+  await withEmulator(fleetState(1), async (emu, assign) => {
+    const out = join(tmp, 'sas-plan.json');
+    const r = await assign(PKG, '--build', sas, '--machine', vmId('vm000'), '--apply', '--verbose', '--output', out);
+    assert.equal(r.status, 0, r.stderr);
+    const put = okPuts(emu)[0]!.body as { properties: { guestConfiguration: { contentUri: string; contentManagedIdentity: string } } };
+    assert.match(put.properties.guestConfiguration.contentUri, /sig=SAS-SIGNATURE-SECRET/, 'the machine needs the SAS');
+    assert.equal(put.properties.guestConfiguration.contentManagedIdentity, identity);
+    assert.ok(!(r.stdout + r.stderr + readFileSync(out, 'utf8')).includes('SAS-SIGNATURE-SECRET'), 'the SAS signature was printed or written');
+
+    // ARM may echo the identity's id in another case: that is not drift.
+    const stored = emu.resource(assignmentPath(vmId('vm000')))!;
+    (stored.properties as { guestConfiguration: { contentManagedIdentity: string } }).guestConfiguration.contentManagedIdentity = identity.toUpperCase();
+    const before = emu.requests.length;
+    const rerun = await assign(PKG, '--build', sas, '--machine', vmId('vm000'), '--apply');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.match(rerun.stdout, /0 to create, 0 to update, 1 unchanged/);
+    assert.equal(emu.requests.slice(before).filter(isWrite).length, 0);
+  });
+});
+
+test('provisioning states: Succeeded is done, Failed and Canceled failed, Created, Updating and unknown values still pending', () => {
+  assert.deepEqual(['Succeeded', 'succeeded', 'Failed', 'Canceled', 'Created', 'Updating', 'Provisioning', undefined].map(provisioningOutcome),
+    ['succeeded', 'succeeded', 'failed', 'failed', 'pending', 'pending', 'pending', 'pending']);
 });
 
 test('manifest reading: any text gives a package or one located DriftscanError, never another exception', () => {
