@@ -93,7 +93,7 @@ async function checkFlags(o: AssignFlags): Promise<CheckedFlags> {
 
 function describeTarget(pkg: ManifestPackage, f: CheckedFlags): string {
   const parts = [
-    ...(f.machines.length ? [`${f.machines.length} --machine`] : []),
+    ...(f.machines.length ? [`${f.machines.length} machine${f.machines.length === 1 ? '' : 's'} named by --machine`] : []),
     ...f.resourceGroups.map((g) => `resource group ${g.replace(/^.*\/resourceGroups\//i, '')}`),
     ...f.subscriptions.map((s) => `subscription ${s}`),
   ];
