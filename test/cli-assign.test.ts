@@ -114,11 +114,14 @@ test('apply, rerun as zero writes, then a changed package (new version and conte
       p.version = '1.0.1';
       p.contentHash = 'B'.repeat(64);
     });
-    const upd = await assign(PKG, '--build', changed, '--resource-group', RG, '--param', 'maxTokenSize=48000', '--apply');
+    const out = join(tmp, 'changed-plan.json');
+    const upd = await assign(PKG, '--build', changed, '--resource-group', RG, '--param', 'maxTokenSize=48000', '--apply', '--output', out);
     assert.equal(upd.status, 0, upd.stderr);
     assert.match(upd.stdout, /1 to create, 2 to update, 0 unchanged/);
     assert.match(upd.stdout, /v1\.0\.1 \(was 1\.0\.0\)/);
-    assert.match(upd.stdout, /properties\.guestConfiguration\.contentHash:/);
+    const plan = JSON.parse(readFileSync(out, 'utf8')) as { changes: Array<{ action: string; fields: Array<{ path: string }>; result: string }> };
+    assert.deepEqual(plan.changes.map((c) => [c.action, c.result]), [['update', 'applied'], ['create', 'applied'], ['update', 'applied']]);
+    assert.deepEqual(plan.changes[0]!.fields.map((f) => f.path), ['properties.guestConfiguration.version', 'properties.guestConfiguration.contentHash', 'properties.guestConfiguration.configurationParameter']);
     const gc = (emu.resource(assignmentPath(vmId('vm001')))!.properties as { guestConfiguration: { version: string; configurationParameter: unknown } }).guestConfiguration;
     assert.equal(gc.version, '1.0.1');
     assert.deepEqual(gc.configurationParameter, [{ name: '[DriftscanRegistryValue]kerberos-max-token-size;Data', value: '48000' }]);
