@@ -270,7 +270,7 @@ test('bad input: a malformed --machine, no selector, no contentUri, an unknown p
     const noUri = buildVariant('no-uri', (p) => delete p.contentUri);
     const nu = await assign(PKG, '--build', noUri, '--machine', vmId('vm000'), '--apply');
     assert.equal(nu.status, 2);
-    assert.equal(nu.stderr, "driftscan: package 'rdp-access-denied' has no contentUri in the manifest: machines need a URL to download it from — run driftscan publish, or compile --content-uri-base URL\n");
+    assert.equal(nu.stderr, `driftscan: ${join(noUri, 'manifest.json')}: package 'rdp-access-denied' has no contentUri: machines need a URL to download it from — run driftscan publish, or compile --content-uri-base URL\n`);
 
     const unknown = await assign('rdp-acess-denied', '--machine', vmId('vm000'));
     assert.equal(unknown.status, 2);

@@ -106,8 +106,10 @@ export async function runAssign(packageArg: string, o: AssignFlags): Promise<voi
   if (!existsSync(manifest)) throw new DriftscanError(`no build manifest at ${manifest}: run driftscan compile (with --out ${dirname(manifest)}) first`, { location: { file: manifest } });
   const pkg = readManifestPackage(readInputFile(manifest, 'build manifest').toString('utf8'), manifest, name);
   const parameters = assignmentParameters(pkg, flags.params);
-  // Fails now, before any Azure call, when the package has no contentUri yet.
-  assignmentBody(pkg, 'location', parameters);
+  // Before any Azure call: without a contentUri there is nothing a machine could download.
+  if (!pkg.contentUri) {
+    throw new DriftscanError(`package '${pkg.name}' has no contentUri: machines need a URL to download it from — run driftscan publish, or compile --content-uri-base URL`, { location: { file: manifest } });
+  }
   const outputs = preparePlanOutputs(o.output, [{ file: manifest, what: 'build manifest' }]);
 
   const connection = await openConnection(o);
