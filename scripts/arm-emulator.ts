@@ -1,6 +1,6 @@
 /**
  * `npm run emulator -- [--port N] [--state FILE] [--log FILE] [--faults JSON|@FILE] [--page-size N]
- * [--forbid SUBSCRIPTION]… [--http] [--token-sha256 HEX] [--specs DIR]`
+ * [--forbid SUBSCRIPTION]… [--guest-provisioning STATE,…] [--http] [--token-sha256 HEX] [--specs DIR]`
  *
  * Starts the ARM emulator (test/support/arm-emulator/, documented in docs/arm-emulator.md) on
  * 127.0.0.1, prints one JSON line `{"endpoint": "...", "ca": "<path of its CA certificate>"}` on
@@ -19,7 +19,7 @@ function fail(message: string): never {
 }
 
 const args = process.argv.slice(2);
-const opts: { port?: number; state?: string; log?: string; faults?: string; pageSize?: number; forbid: string[]; http: boolean; tokenSha256?: string; specs?: string } = { forbid: [], http: false };
+const opts: { port?: number; state?: string; log?: string; faults?: string; pageSize?: number; forbid: string[]; http: boolean; tokenSha256?: string; specs?: string; guestProvisioning?: string[] } = { forbid: [], http: false };
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   const value = () => {
@@ -39,6 +39,7 @@ for (let i = 0; i < args.length; i++) {
     case '--page-size': opts.pageSize = count(value()); break;
     case '--forbid': opts.forbid.push(value()); break;
     case '--http': opts.http = true; break;
+    case '--guest-provisioning': opts.guestProvisioning = value().split(',').map((x) => x.trim()).filter(Boolean); break;
     case '--token-sha256': opts.tokenSha256 = value(); break;
     case '--specs': opts.specs = value(); break;
     case '--help':
@@ -82,6 +83,14 @@ try {
   fail((err as Error).message);
 }
 for (const s of opts.forbid) emulator.faults.forbidSubscription(s);
+if (opts.guestProvisioning) {
+  const bad = opts.guestProvisioning.find((x) => !['Succeeded', 'Failed', 'Canceled', 'Created'].includes(x));
+  if (bad !== undefined || !opts.guestProvisioning.length) {
+    await emulator.close();
+    fail(`--guest-provisioning takes Succeeded, Failed, Canceled or Created, comma-separated, not '${bad ?? ''}'`);
+  }
+  emulator.guestProvisioning.sequence = opts.guestProvisioning;
+}
 process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, ca: emulator.caPath ?? null })}\n`);
 const stop = () => {
   void emulator.close().then(() => process.exit(0));

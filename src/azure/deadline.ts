@@ -4,6 +4,8 @@
  * ARM ends when its deadline says — not after `maxRetries × Retry-After` (the SDK does not cap
  * Retry-After: shared/reference/azure-sdk-js.md §9).
  */
+import { setMaxListeners } from 'node:events';
+import { DriftscanError } from '../core/diagnostics.js';
 
 export interface Deadline {
   /** Milliseconds the command was given. */
@@ -33,7 +35,13 @@ export function createDeadline(timeoutMs: number, now: () => number = Date.now):
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`deadline must be a positive number of milliseconds, not ${timeoutMs}`);
   const expiresAt = now() + timeoutMs;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`the ${formatDuration(timeoutMs)} deadline passed`)), timeoutMs);
+  // Every request in flight listens on this one signal (the HTTP client adds an abort listener per
+  // request), so with --concurrency above 10 Node would warn of a listener leak on stderr, outside
+  // the redacting console. The listeners are removed as requests finish: no limit is needed.
+  setMaxListeners(0, controller.signal);
+  // A service error, not a plain Error: when the reason itself surfaces (a rollout stopped between
+  // writes), the CLI prints one line and exits 3 instead of reporting an internal error.
+  const timer = setTimeout(() => controller.abort(new DriftscanError(`the ${formatDuration(timeoutMs)} deadline (--timeout) passed`, { kind: 'service' })), timeoutMs);
   timer.unref();
   return {
     timeoutMs,

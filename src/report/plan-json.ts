@@ -30,6 +30,7 @@ export function renderPlanJson(plan: Plan, options: { outcome?: ApplyOutcome } =
         ...(r ? { result: r.status, ...(r.error !== undefined ? { error: r.error } : {}) } : {}),
       };
     }),
+    ...(plan.skipped?.length ? { skipped: plan.skipped } : {}),
     ...(options.outcome ? { outcome: summarizeOutcome(options.outcome) } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -24,5 +24,9 @@ export function renderPlanMarkdown(plan: Plan, options: { outcome?: ApplyOutcome
       lines.push(`| ${cells.join(' | ')} |`);
     }
   }
+  if (plan.skipped?.length) {
+    lines.push('', `Skipped ${plan.skipped.length}:`, '');
+    for (const s of plan.skipped) lines.push(`- ${escapeMarkdown(s.id)}: ${escapeMarkdown(s.reason)}`);
+  }
   return `${lines.join('\n')}\n`;
 }

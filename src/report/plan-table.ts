@@ -18,7 +18,7 @@ export interface PlanTableOptions {
 
 export function renderPlanTable(plan: Plan, options: PlanTableOptions = {}): string {
   const changes = orderedChanges(plan);
-  const summary = options.outcome ? `${planSummaryLine(plan)}\n${applySummaryLine(options.outcome)}` : planSummaryLine(plan);
+  const summary = (options.outcome ? `${planSummaryLine(plan)}\n${applySummaryLine(options.outcome)}` : planSummaryLine(plan)) + skippedLines(plan);
   if (changes.length === 0) return `${plan.command} ${showControlCharacters(plan.target)}: nothing to do\n${summary}\n`;
   const byChange = new Map(options.outcome?.results.map((r) => [r.change, r]));
   const header = ['Action', 'Kind', 'Name', 'Changes', ...(options.outcome ? ['Result'] : [])];
@@ -30,12 +30,20 @@ export function renderPlanTable(plan: Plan, options: PlanTableOptions = {}): str
     ...(options.outcome ? [resultLabel(byChange.get(c), c)] : []),
   ]);
   const width = Math.max(options.width ?? 120, 60);
-  // Fixed columns first, the rest to Changes (and Result).
-  const fixed = 9 + 22 + 30;
+  // Fixed columns first, the rest to Changes (and Result). Kind is as wide as the longest kind
+  // (up to 30), so `guestConfigurationAssignment` is not broken over two lines.
+  const kindWidth = Math.min(30, Math.max(12, ...changes.map((c) => c.kind.length)));
+  const fixed = 9 + kindWidth + 30;
   const rest = Math.max(width - fixed - (header.length * 3 + 1), 20);
   const changesWidth = options.outcome ? Math.max(Math.floor(rest * 0.65), 12) : rest;
   const resultWidth = Math.max(rest - changesWidth, 8);
-  const columns = [{ width: 9 }, { width: 22, wrapWord: true }, { width: 30, wrapWord: true }, { width: changesWidth, wrapWord: true }, ...(options.outcome ? [{ width: resultWidth, wrapWord: true }] : [])];
+  const columns = [{ width: 9 }, { width: kindWidth, wrapWord: true }, { width: 30, wrapWord: true }, { width: changesWidth, wrapWord: true }, ...(options.outcome ? [{ width: resultWidth, wrapWord: true }] : [])];
   const text = tableLibrary.table([header, ...rows], { columns, border: tableLibrary.getBorderCharacters('norc'), drawHorizontalLine: (i, n) => i === 0 || i === 1 || i === n });
   return `${plan.command} ${showControlCharacters(plan.target)}\n${text}${summary}\n`;
+}
+
+/** `skipped 2:` and one line per target left alone, after the summary. */
+function skippedLines(plan: Plan): string {
+  if (!plan.skipped?.length) return '';
+  return `\nskipped ${plan.skipped.length}:\n${plan.skipped.map((s) => `  ${redactSecrets(showControlCharacters(s.id))}: ${showControlCharacters(s.reason)}`).join('\n')}`;
 }

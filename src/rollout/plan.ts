@@ -47,6 +47,13 @@ export interface Plan {
   /** Where it applies: a management group or subscription id, a container URL, a machine selector. */
   target: string;
   changes: PlannedChange[];
+  /** What the command was pointed at but leaves alone, and why (`assign`: a Linux machine, a machine Resource Graph does not know). */
+  skipped?: SkippedTarget[];
+}
+
+export interface SkippedTarget {
+  id: string;
+  reason: string;
 }
 
 export interface ChangeInput {

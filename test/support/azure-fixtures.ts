@@ -24,6 +24,25 @@ export function machineRow(sub: string, rg: string, name: string): Row {
   };
 }
 
+/** A machine row of another kind or OS: a Linux VM, a scale set, an Arc machine. */
+export function machineVariant(sub: string, rg: string, name: string, kind: 'linux-vm' | 'vmss' | 'arc-windows' | 'arc-linux'): Row {
+  const base = machineRow(sub, rg, name);
+  switch (kind) {
+    case 'linux-vm':
+      return { ...base, properties: { storageProfile: { osDisk: { osType: 'Linux' } } } };
+    case 'vmss':
+      return { ...base, id: String(base.id).replace('virtualMachines', 'virtualMachineScaleSets'), type: 'microsoft.compute/virtualmachinescalesets', properties: { virtualMachineProfile: { storageProfile: { osDisk: { osType: 'Windows' } } } } };
+    case 'arc-windows':
+    case 'arc-linux':
+      return {
+        ...base,
+        id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.HybridCompute/machines/${name}`,
+        type: 'microsoft.hybridcompute/machines',
+        properties: kind === 'arc-windows' ? { osType: 'windows', osName: 'Windows Server 2022 Datacenter' } : { osType: 'linux', osName: 'Ubuntu 22.04' },
+      };
+  }
+}
+
 export function fleetState(machines = 3): EmulatorState {
   return {
     subscriptions: [

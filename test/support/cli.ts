@@ -1,5 +1,5 @@
 /** Runs the driftscan CLI as a user would, from the build (`dist/`) or from sources under tsx. */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 
@@ -36,4 +36,27 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { status: -1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}\n(killed after ${options.timeoutMs} ms)` };
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `runCli` without blocking this process: for tests that serve the CLI from an in-process server
+ * (the ARM emulator), which `spawnSync` would starve.
+ */
+export function runCliAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const cmd = fromSources
+    ? [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'cli', 'main.ts'), ...args]
+    : [process.execPath, join(repoRoot, 'bin', 'driftscan.js'), ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ status: code ?? -1, stdout, stderr: code === null ? `${stderr}\n(killed after ${options.timeoutMs} ms)` : stderr });
+    });
+  });
 }

@@ -11,5 +11,6 @@ import { register as exportHive } from './export.js';
 import { register as compile } from './compile.js';
 import { register as packageCmd } from './package.js';
 import { register as deploy } from './deploy.js';
+import { register as assign } from './assign.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, deploy];
+export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, deploy, assign];

@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { sharedData } from '../paths.js';
 import { makeCertificate, type Certificate } from './cert.js';
 import { Faults, type FaultHit } from './faults.js';
+import { GuestProvisioning } from './guest-provisioning.js';
+import { InFlight } from './in-flight.js';
 import { KqlError, runKql } from './kql.js';
 import { addArmMetadata } from './arm-additions.js';
 import { SpecIndex, type MatchedOperation, type Operation } from './specs.js';
@@ -110,6 +112,10 @@ export class ArmEmulator {
   readonly faults = new Faults();
   readonly requests: LogEntry[] = [];
   readonly invalidResponses: string[] = [];
+  /** Requests being served at once, per method, and their peak (in-flight.ts). */
+  readonly inFlight = new InFlight();
+  /** The provisioningState sequence of guest configuration assignments (guest-provisioning.ts). */
+  readonly guestProvisioning = new GuestProvisioning();
   /** ARM resources by lower-case id. */
   readonly store = new Map<string, Json>();
   /** Machines (Resource Graph rows of machine types) by lower-case id. */
@@ -241,6 +247,15 @@ export class ArmEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const leave = this.inFlight.enter(req.method ?? 'GET');
+    try {
+      await this.serve(req, res);
+    } finally {
+      leave();
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     // Parsed as a string: `new URL('//subscriptions/x', base)` would make `subscriptions` a host.
@@ -393,6 +408,10 @@ export class ArmEmulator {
     const existing = this.store.get(key);
     switch (method) {
       case 'GET':
+        if (existing && String(existing.type).toLowerCase() === 'microsoft.guestconfiguration/guestconfigurationassignments') {
+          const props = existing.properties as Json;
+          props.provisioningState = this.guestProvisioning.afterGet(key, props.provisioningState);
+        }
         return existing ? new HttpAnswer(200, existing) : this.notFound(path);
       case 'DELETE':
         if (!existing) return new HttpAnswer(op.responses.has('204') ? 204 : 200, undefined);
@@ -494,7 +513,7 @@ export class ArmEmulator {
         const gc = { ...((properties.guestConfiguration as Json | undefined) ?? {}) };
         gc.contentType = 'Custom';
         properties.guestConfiguration = gc;
-        properties.provisioningState = 'Succeeded';
+        properties.provisioningState = this.guestProvisioning.afterPut(id);
         properties.complianceStatus = (existing?.properties as Json | undefined)?.complianceStatus ?? 'Pending';
         properties.targetResourceId = machineId;
         break;
