@@ -15,6 +15,7 @@ const STAGES = [
   'evaluate',    // rules × state → verdicts
   'export',      // hive → .reg / JSON dumps
   'compile',     // rules → MOF, packages, Azure Policy JSON (in memory)
+  'rollout',     // plans: desired vs actual Azure resources → create/update/unchanged/delete, and applying them
   'report',      // one run's verdicts → table, JSON, SARIF, JUnit, Markdown
   'azure',       // the only stage that talks to Azure (ARM, Resource Graph, Blob Storage)
   'fleet',       // fleet scan results, history and fleet reports
@@ -22,7 +23,7 @@ const STAGES = [
 ];
 
 /** Stages that must stay pure: no file system, network or processes (the edges do that for them). */
-const PURE = ['windows', 'dsc', 'rules', 'evaluate', 'export', 'compile', 'report'];
+const PURE = ['windows', 'dsc', 'rules', 'evaluate', 'export', 'compile', 'rollout', 'report'];
 
 const upward = STAGES.map((stage, i) => ({
   name: `no-upward-from-${stage}`,

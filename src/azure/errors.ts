@@ -8,8 +8,9 @@
  *
  * `failure` tells the CLI how the call ended: `refused` (a 4xx the caller can fix: permissions, a bad
  * body), `unavailable` (429/5xx that kept coming after every retry), `network` (no answer: reset,
- * refused, DNS), `deadline` (the command's overall deadline passed). The last three mean the
- * service, not the input, failed — the issue's exit code 3.
+ * refused, DNS), `deadline` (the command's overall deadline passed). Every AzureError is a `service`
+ * error: the CLI exits 3 (the last three mean the service failed; `refused` means Azure said no —
+ * a permission, a policy, a body it rejects — which re-running the same input will not fix).
  */
 import { DriftscanError } from '../core/diagnostics.js';
 import { redactSecrets } from '../core/redact.js';
@@ -48,7 +49,7 @@ export class AzureError extends DriftscanError {
   readonly attempts: number | undefined;
 
   constructor(init: AzureErrorInit) {
-    super(formatAzureError(init), { kind: 'input', cause: init.cause });
+    super(formatAzureError(init), { kind: 'service', cause: init.cause });
     this.name = 'AzureError';
     this.failure = init.failure;
     this.status = init.status;

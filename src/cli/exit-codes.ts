@@ -9,6 +9,11 @@ export const EXIT = {
   FAIL: 1,
   /** Usage or input error: bad flags, invalid baseline, unreadable or damaged state, or nothing evaluated. */
   INPUT: 2,
+  /**
+   * An Azure call was refused or kept failing (throttled or 5xx after every retry, no answer, past
+   * `--timeout`). The output lists what was applied and what was not.
+   */
+  AZURE: 3,
 } as const;
 
 export interface GateOptions {

@@ -20,6 +20,9 @@ Exit codes:
      (including a rule that could not be evaluated because the state is damaged),
      or every rule was skipped so nothing was checked (unless --allow-all-skipped),
      or an output file that cannot be written or would overwrite an input
+  3  an Azure call was refused (permissions, policy, a rejected body) or kept failing
+     after every retry (throttling, 5xx, no answer, past --timeout); publish, deploy
+     and assign list what was applied and what was not
 
 Add --debug to any command to see stack traces.`;
 
@@ -64,7 +67,7 @@ async function run(argv: string[]): Promise<number> {
       // One line per problem (a baseline may have several), each naming file:line:col.
       for (const line of err.message.split('\n')) writeErr(`driftscan: ${line}\n`);
       if (debug && err.stack) writeErr(`${err.stack}\n`);
-      return EXIT.INPUT;
+      return err.kind === 'service' ? EXIT.AZURE : EXIT.INPUT;
     }
     const message = err instanceof Error ? err.message : String(err);
     writeErr(`driftscan: internal error: ${message.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);

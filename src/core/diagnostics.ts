@@ -1,7 +1,7 @@
 /**
  * Errors driftscan reports to users. Every input problem becomes one line that names
  * where it is (`file:line:col` or `file @ byte 0x…`) and what is wrong, so a CI log says
- * which file to open. The CLI maps `usage` and `input` errors to exit code 2.
+ * which file to open. The CLI maps `usage` and `input` errors to exit code 2, `service` errors to 3.
  */
 
 /** Where an input problem sits. `line`/`col` are 1-based; `offset` is a byte offset (binary inputs). */
@@ -12,7 +12,11 @@ export interface SourceLocation {
   offset?: number;
 }
 
-export type ErrorKind = 'usage' | 'input';
+/**
+ * `usage` and `input`: the invocation or a file is wrong (exit 2). `service`: a service driftscan
+ * called (Azure) refused or failed the call after every retry (exit 3): the input may be fine.
+ */
+export type ErrorKind = 'usage' | 'input' | 'service';
 
 /** Formats a location the way compilers do (`file:line:col`), or `file @ 0x1a2b` for byte offsets. */
 export function formatLocation(loc: SourceLocation): string {
