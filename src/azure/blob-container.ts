@@ -55,6 +55,8 @@ export interface BlobContainerOptions {
   /** A credential to use instead of DRIFTSCAN_STORAGE_TOKEN / DefaultAzureCredential (tests). */
   credential?: TokenCredential;
   env?: NodeJS.ProcessEnv;
+  /** `--verbose`: one line per storage call (method, blob URL without query, status, time). */
+  verbose?: ((line: string) => void) | undefined;
 }
 
 export interface BlobContainer {
@@ -66,6 +68,8 @@ export interface BlobContainer {
   readonly credentialSource: CredentialSource | 'injected';
   /** The deadline's signal, for every call's `abortSignal`. */
   readonly abortSignal: AbortSignal;
+  /** `--verbose` sink, when given. */
+  readonly verbose: ((line: string) => void) | undefined;
 }
 
 /** Storage account names: 3–24 lower-case letters and digits (Microsoft.Storage naming rules). */
@@ -117,5 +121,6 @@ export function openBlobContainer(connection: AzureConnection, options: BlobCont
     container,
     credentialSource: resolved.source,
     abortSignal: connection.deadline.signal,
+    verbose: options.verbose,
   };
 }

@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { BlobSASPermissions, SASProtocol, type UserDelegationKey } from '@azure/storage-blob';
+import { DriftscanError } from '../core/diagnostics.js';
 import { AzureError, type AzureFailure } from './errors.js';
 import type { BlobContainer } from './blob-container.js';
 
@@ -57,15 +58,38 @@ function storageFailure(err: unknown, method: string, url: string, signal: Abort
   return new AzureError({ failure, method, url, status, code: err.code, serviceMessage: status === undefined ? `${err.code ?? ''} ${said}`.trim() : said, cause: err });
 }
 
+/**
+ * Runs one storage call, with a `--verbose` line after it: the operation as it is on the wire and
+ * the URL without its query (the storage-blob pipeline is the SDK's own, so the connection's
+ * per-attempt log policy is not in it; retries inside the call are not listed separately).
+ */
+async function logged<T>(c: BlobContainer, method: string, url: string, call: () => Promise<T>): Promise<T> {
+  if (!c.verbose) return call();
+  const started = Date.now();
+  const shown = url.split('?')[0];
+  try {
+    const r = await call();
+    c.verbose(`storage: ${method} ${shown} → ok (${Date.now() - started} ms)`);
+    return r;
+  } catch (err) {
+    const status = isRestError(err) ? (err.statusCode ?? err.code) : (err as Error).name;
+    c.verbose(`storage: ${method} ${shown} → ${status} (${Date.now() - started} ms)`);
+    throw err;
+  }
+}
+
 /** The state of blob `name`: absent (404), or its size and recorded SHA-256. */
 export async function probeBlob(c: BlobContainer, name: string): Promise<BlobState> {
   const blob = c.client.getBlockBlobClient(name);
   try {
-    const p = await blob.getProperties({ abortSignal: c.abortSignal });
+    const p = await logged(c, 'HEAD', blob.url, () => blob.getProperties({ abortSignal: c.abortSignal }));
     const recorded = p.metadata?.[SHA256_METADATA];
     return { exists: true, size: p.contentLength ?? 0, ...(recorded ? { sha256: recorded.toUpperCase() } : {}) };
   } catch (err) {
-    if (isRestError(err) && err.statusCode === 404 && err.code !== 'ContainerNotFound') return { exists: false };
+    if (isRestError(err) && err.statusCode === 404 && err.code === 'ContainerNotFound') {
+      throw new DriftscanError(`container ${c.client.url} does not exist: create it first (publish never creates containers: who may read them is yours to decide)`, { kind: 'service' });
+    }
+    if (isRestError(err) && err.statusCode === 404) return { exists: false };
     throw storageFailure(err, 'HEAD', blob.url, c.abortSignal);
   }
 }
@@ -77,12 +101,12 @@ export async function probeBlob(c: BlobContainer, name: string): Promise<BlobSta
 export async function uploadBlobIfAbsent(c: BlobContainer, name: string, bytes: Uint8Array, sha256: string): Promise<boolean> {
   const blob = c.client.getBlockBlobClient(name);
   try {
-    await blob.uploadData(bytes, {
+    await logged(c, 'PUT', blob.url, () => blob.uploadData(bytes, {
       blobHTTPHeaders: { blobContentType: 'application/zip' },
       metadata: { [SHA256_METADATA]: sha256.toLowerCase() },
       conditions: { ifNoneMatch: '*' },
       abortSignal: c.abortSignal,
-    });
+    }));
     return true;
   } catch (err) {
     if (isRestError(err) && (err.statusCode === 409 || err.statusCode === 412) && err.code === 'BlobAlreadyExists') return false;
@@ -94,7 +118,7 @@ export async function uploadBlobIfAbsent(c: BlobContainer, name: string, bytes: 
 export async function blobSha256(c: BlobContainer, name: string): Promise<{ sha256: string; size: number }> {
   const blob = c.client.getBlockBlobClient(name);
   try {
-    const response = await blob.download(0, undefined, { abortSignal: c.abortSignal });
+    const response = await logged(c, 'GET', blob.url, () => blob.download(0, undefined, { abortSignal: c.abortSignal }));
     const hash = createHash('sha256');
     let size = 0;
     for await (const chunk of response.readableStreamBody!) {
@@ -112,7 +136,7 @@ export async function blobSha256(c: BlobContainer, name: string): Promise<{ sha2
 export async function userDelegationKey(c: BlobContainer, expiresOn: Date, now: Date = new Date()): Promise<UserDelegationKey> {
   const startsOn = new Date(now.getTime() - CLOCK_SKEW_MS);
   try {
-    return await c.service.getUserDelegationKey(startsOn, expiresOn, { abortSignal: c.abortSignal });
+    return await logged(c, 'POST', `${c.accountUrl}/?restype=service&comp=userdelegationkey`, () => c.service.getUserDelegationKey(startsOn, expiresOn, { abortSignal: c.abortSignal }));
   } catch (err) {
     throw storageFailure(err, 'POST', `${c.accountUrl}/?restype=service&comp=userdelegationkey`, c.abortSignal);
   }
