@@ -45,6 +45,16 @@ export type BlobState =
   | { exists: false }
   | { exists: true; size: number; /** Upper-case hex from the `sha256` metadata, when present. */ sha256?: string };
 
+/**
+ * The storage error code (`BlobNotFound`, `ContainerNotFound`, `ServerBusy`, …). A HEAD response has
+ * no body, so there it is only in the `x-ms-error-code` header, which storage-blob does not copy
+ * into `RestError.code`.
+ */
+function errorCode(err: unknown): string | undefined {
+  if (!isRestError(err)) return undefined;
+  return err.code ?? err.response?.headers.get('x-ms-error-code') ?? undefined;
+}
+
 /** A storage call that failed, as one AzureError (or the error as it is when it is not the SDK's). */
 function storageFailure(err: unknown, method: string, url: string, signal: AbortSignal): unknown {
   if (signal.aborted) {
@@ -55,7 +65,8 @@ function storageFailure(err: unknown, method: string, url: string, signal: Abort
   const failure: AzureFailure = status === undefined ? 'network' : status >= 500 || status === 408 ? 'unavailable' : 'refused';
   // Storage messages end with "RequestId:…\nTime:…": the first line says what went wrong.
   const said = (err.message ?? '').split('\n')[0];
-  return new AzureError({ failure, method, url, status, code: err.code, serviceMessage: status === undefined ? `${err.code ?? ''} ${said}`.trim() : said, cause: err });
+  const code = errorCode(err);
+  return new AzureError({ failure, method, url, status, code, serviceMessage: status === undefined ? `${code ?? ''} ${said}`.trim() : said, cause: err });
 }
 
 /**
@@ -86,7 +97,7 @@ export async function probeBlob(c: BlobContainer, name: string): Promise<BlobSta
     const recorded = p.metadata?.[SHA256_METADATA];
     return { exists: true, size: p.contentLength ?? 0, ...(recorded ? { sha256: recorded.toUpperCase() } : {}) };
   } catch (err) {
-    if (isRestError(err) && err.statusCode === 404 && err.code === 'ContainerNotFound') {
+    if (isRestError(err) && err.statusCode === 404 && errorCode(err) === 'ContainerNotFound') {
       throw new DriftscanError(`container ${c.client.url} does not exist: create it first (publish never creates containers: who may read them is yours to decide)`, { kind: 'service' });
     }
     if (isRestError(err) && err.statusCode === 404) return { exists: false };
@@ -109,7 +120,7 @@ export async function uploadBlobIfAbsent(c: BlobContainer, name: string, bytes: 
     }));
     return true;
   } catch (err) {
-    if (isRestError(err) && (err.statusCode === 409 || err.statusCode === 412) && err.code === 'BlobAlreadyExists') return false;
+    if (isRestError(err) && (err.statusCode === 409 || err.statusCode === 412) && errorCode(err) === 'BlobAlreadyExists') return false;
     throw storageFailure(err, 'PUT', blob.url, c.abortSignal);
   }
 }
