@@ -20,10 +20,19 @@ import { withPublishedContent, type PublishedContent } from '../compile/policy/p
 import { contentMismatch, packageBlobName, planPackageUploads, type PublishedBlob } from '../rollout/package-uploads.js';
 import { openBlobContainer, type BlobContainer } from '../azure/blob-container.js';
 import { blobSha256, blobUrl, MAX_SAS_LIFETIME_MS, probeBlob, readOnlySasUrl, uploadBlobIfAbsent, userDelegationKey } from '../azure/package-blobs.js';
-import { openConnection, wantsApply } from './azure-options.js';
+import { openConnection, wantsApply, type AzureFlags, type RolloutFlags } from './azure-options.js';
 import { parseDuration } from './duration.js';
 import { preparePlanOutputs, runRollout } from './rollout.js';
-import type { PublishFlags } from './commands/publish.js';
+
+/** The flags of `driftscan publish` (`commands/publish.ts` defines them). */
+export interface PublishFlags extends AzureFlags, RolloutFlags {
+  storageAccount: string;
+  container: string;
+  blobEndpoint?: string;
+  sasExpiry?: string;
+  contentManagedIdentity?: string;
+  out: string;
+}
 
 /** `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`. */
 const USER_ASSIGNED_IDENTITY = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[A-Za-z0-9][-\w]{2,127}$/i;

@@ -7,17 +7,9 @@
  */
 import type { Command } from 'commander';
 import type { RegisterCommand } from '../command.js';
-import { addAzureOptions, addRolloutOptions, type AzureFlags, type RolloutFlags } from '../azure-options.js';
+import { addAzureOptions, addRolloutOptions } from '../azure-options.js';
 import { EXIT } from '../exit-codes.js';
-
-export interface PublishFlags extends AzureFlags, RolloutFlags {
-  storageAccount: string;
-  container: string;
-  blobEndpoint?: string;
-  sasExpiry?: string;
-  contentManagedIdentity?: string;
-  out: string;
-}
+import type { PublishFlags } from '../publish.js';
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   const cmd = program
