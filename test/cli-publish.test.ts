@@ -263,6 +263,13 @@ test('storage that keeps failing ends with exit 3 and one line naming the blob; 
     assert.match(r.stdout, /FAILED/);
     assert.match(r.stderr, /^driftscan: Azure kept failing PUT \/devstoreaccount1\/unavailable\/rdp-[a-z-]+\/1\.0\.\d+\/[0-9a-f]{64}\/rdp-[a-z-]+\.zip: 503 ServerBusy: injected by the test proxy/m);
     assert.equal(existsSync(join(dir, 'published')), false);
+    // The deadline cuts the back-off short (the waits would be 0, 2, 6, 14 s) and says so.
+    const started = Date.now();
+    const bounded = await runCliAsync(['publish', '--storage-account', AZURITE_ACCOUNT, '--container', gc, '--blob-endpoint', proxy.accountUrl, '--apply', '--timeout', '3s'], { cwd: dir, env: env(), timeoutMs: 120_000 });
+    assert.equal(bounded.status, 3, bounded.stdout + bounded.stderr);
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    assert.match(bounded.stderr, /^driftscan: gave up on PUT \/devstoreaccount1\/unavailable\/rdp-[a-z-]+\/.*\.zip \(the 3 s deadline passed/m);
+    assert.equal(existsSync(join(dir, 'published')), false);
   } finally {
     await proxy.close();
   }
