@@ -149,6 +149,7 @@ test('--apply uploads each package, the blob\'s SHA-256 is the contentHash, the 
   // No SAS signature on stdout/stderr (--verbose and SDK logging on), and build/ is untouched: compile --check stays green.
   const sigs = published.packages.map((p) => new URL(p.contentUri).searchParams.get('sig')!);
   for (const s of sigs) for (const form of [s, encodeURIComponent(s)]) assert.ok(!(r.stdout + r.stderr).includes(form), 'a SAS signature was printed');
+  assert.doesNotMatch(r.stdout + r.stderr, /eyJ[A-Za-z0-9_-]{4,}\.eyJ/, 'no bearer token printed');
   assert.equal(runCli(['compile', '--check', '--content-uri-base', 'https://compile.example/gc'], { cwd: dir }).status, 0, 'compile --check');
 
   const again = publish(dir, gc, ['--apply', '--output', 'again.json']);
@@ -309,6 +310,13 @@ test('bad input stops publish before any request: one line, exit 2', { skip }, a
   assert.equal((await blobs(gc)).size, 0);
   // A missing container is named.
   runCli(['compile', '--content-uri-base', 'https://compile.example/gc'], { cwd: dir });
+  // A token Storage does not accept (an ARM audience): Azure's refusal, exit 3, one line, the token not repeated.
+  const armToken = storageToken({ aud: 'https://management.azure.com' });
+  const refused = publish(dir, gc, [], { DRIFTSCAN_STORAGE_TOKEN: armToken });
+  assert.equal(refused.status, 3, refused.stderr);
+  assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+  assert.match(refused.stderr, /^driftscan: (Azure did not accept the credential|no permission) for HEAD \/devstoreaccount1\/bad\/rdp-/);
+  assert.ok(!refused.stderr.includes(armToken.split('.')[1]!));
   const missing = publish(dir, 'no-such-container', []);
   assert.equal(missing.status, 3, missing.stderr);
   assert.match(missing.stderr, /^driftscan: container https:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/no-such-container does not exist: create it first/);

@@ -18,6 +18,7 @@
  *   is counted in tries, not retries (§9). Every call also carries the deadline's abort signal,
  *   which ends a back-off wait too (`StorageRetryPolicy` waits on the request's signal).
  */
+import { setMaxListeners } from 'node:events';
 import type { TokenCredential } from '@azure/core-auth';
 import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import { usageError } from '../core/diagnostics.js';
@@ -114,6 +115,9 @@ export function openBlobContainer(connection: AzureConnection, options: BlobCont
     ...(base.tlsOptions ? { tlsOptions: base.tlsOptions } : {}),
   };
   const service = new BlobServiceClient(accountUrl, resolved.credential, pipelineOptions);
+  // Every call (up to 8 at once, each through several SDK layers) listens on the deadline's one
+  // signal; Node warns past 10 listeners on an EventTarget, which here is not a leak.
+  setMaxListeners(100, connection.deadline.signal);
   return {
     client: service.getContainerClient(container),
     service,
