@@ -20,20 +20,17 @@ import { repoRoot } from './support/paths.js';
 import { AZURITE_ACCOUNT, startAzurite, storageToken, type Azurite } from './support/azurite.js';
 import { startFaultProxy } from './support/storage-fault-proxy.js';
 
-let azurite: Azurite | undefined;
-let skip: string | false = false;
+// Started at load time, not in before(): a test's `skip` is read when test() is called.
+const started = await startAzurite();
+const azurite: Azurite | undefined = typeof started === 'string' ? undefined : started;
+const skip: string | false = typeof started === 'string' ? started : false;
+if (skip) process.stderr.write(`cli-publish: ${skip}\n`);
 let tmp: string;
 let service: BlobServiceClient;
 
-before(async () => {
+before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'driftscan-publish-'));
-  const started = await startAzurite();
-  if (typeof started === 'string') {
-    skip = started;
-    process.stderr.write(`cli-publish: ${started}\n`);
-    return;
-  }
-  azurite = started;
+  if (!azurite) return;
   const credential = { getToken: async () => ({ token: storageToken(), expiresOnTimestamp: Date.now() + 3_600_000 }) };
   service = new BlobServiceClient(azurite.accountUrl, credential, { tlsOptions: { ca: azurite.cert.certPem } } as ConstructorParameters<typeof BlobServiceClient>[2]);
 });

@@ -67,11 +67,17 @@ export async function startAzurite(): Promise<Azurite | string> {
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const started = await waitForListening(child, port);
     if (started === true) {
+      // A test file that dies before its after() hook must not leave Azurite running.
+      const orphan = () => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      };
+      process.once('exit', orphan);
       return {
         accountUrl: `https://127.0.0.1:${port}/${AZURITE_ACCOUNT}`,
         port,
         cert,
         async stop() {
+          process.removeListener('exit', orphan);
           if (child.exitCode === null) {
             child.kill('SIGTERM');
             await new Promise((r) => child.once('exit', r));
