@@ -19,6 +19,9 @@ import { seedProject } from './support/compile-project.js';
 import { repoRoot } from './support/paths.js';
 import { AZURITE_ACCOUNT, startAzurite, storageToken, type Azurite } from './support/azurite.js';
 import { startFaultProxy } from './support/storage-fault-proxy.js';
+import { openAzureConnection } from '../src/azure/connection.js';
+import { openBlobContainer } from '../src/azure/blob-container.js';
+import { blobSha256, probeBlob, uploadBlobIfAbsent } from '../src/azure/package-blobs.js';
 
 // Started at load time, not in before(): a test's `skip` is read when test() is called.
 const started = await startAzurite();
@@ -317,4 +320,22 @@ test('bad input stops publish before any request: one line, exit 2', { skip }, a
   const missing = publish(dir, 'no-such-container', []);
   assert.equal(missing.status, 3, missing.stderr);
   assert.match(missing.stderr, /^driftscan: container https:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/no-such-container does not exist: create it first/);
+});
+
+test('an upload never replaces a blob: a second writer under the same name gets false and the first bytes stay (If-None-Match: *)', { skip }, async () => {
+  const gc = await container('race');
+  const credential = { getToken: async () => ({ token: storageToken(), expiresOnTimestamp: Date.now() + 3_600_000 }) };
+  const connection = openAzureConnection({ credential, extraCaPem: azurite!.cert.certPem, timeoutMs: 60_000 });
+  try {
+    const c = openBlobContainer(connection, { account: AZURITE_ACCOUNT, container: gc, blobEndpoint: azurite!.accountUrl, credential });
+    const first = Buffer.from('first writer');
+    const sha = createHash('sha256').update(first).digest('hex').toUpperCase();
+    assert.deepEqual(await probeBlob(c, 'p/1.0.0/x/p.zip'), { exists: false });
+    assert.equal(await uploadBlobIfAbsent(c, 'p/1.0.0/x/p.zip', first, sha), true);
+    assert.equal(await uploadBlobIfAbsent(c, 'p/1.0.0/x/p.zip', Buffer.from('second writer!'), 'AB'.repeat(32)), false);
+    assert.deepEqual(await blobSha256(c, 'p/1.0.0/x/p.zip'), { sha256: sha, size: first.length });
+    assert.deepEqual(await probeBlob(c, 'p/1.0.0/x/p.zip'), { exists: true, size: first.length, sha256: sha }, 'the sha256 metadata is the first writer\'s');
+  } finally {
+    connection.close();
+  }
 });
