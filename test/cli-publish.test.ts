@@ -157,6 +157,7 @@ test('--apply uploads each package, the blob\'s SHA-256 is the contentHash, the 
   assert.match(again.stdout, /0 to create, 0 to update, 2 unchanged, 0 to delete/);
   const plan = readJson<{ changes: Array<{ action: string }> }>(join(dir, 'again.json'));
   assert.deepEqual(plan.changes.map((c) => c.action), ['unchanged', 'unchanged']);
+  assert.doesNotMatch(readFileSync(join(dir, 'again.json'), 'utf8'), /sig=|skoid=/, 'the plan file holds no SAS');
   assert.deepEqual(await blobs(gc), stored, 'same blobs, same etags: nothing was uploaded');
   // The fresh SAS still downloads.
   const renewed = readJson<Manifest>(join(dir, 'published', 'manifest.json'));
