@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArmEmulator, SPECS_RELATIVE, type LogEntry } from './support/arm-emulator/server.js';
 import { needShared, repoRoot } from './support/paths.js';
-import { runCli } from './support/cli.js';
-import { runCliAsync } from './support/cli-async.js';
+import { runCli, runCliAsync } from './support/cli.js';
 import { TOKEN, TOKEN_SHA256, policyDefinition } from './support/azure-fixtures.js';
 
 const skip = needShared(SPECS_RELATIVE);

@@ -12,6 +12,10 @@
  *
  * The credential is only ever asked for the connection's explicit scope (`cloud.ts`); the policies in
  * this folder never let a client fall back to a scope derived from the endpoint.
+ *
+ * Blob Storage is a different token audience (`https://storage.azure.com`), so a pipeline's static
+ * token for it comes in its own variable, `DRIFTSCAN_STORAGE_TOKEN` (`az account get-access-token
+ * --resource https://storage.azure.com`); `DefaultAzureCredential` serves both audiences itself.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -26,10 +30,15 @@ export interface CredentialOptions {
   /** `--tenant`: the Entra ID tenant (id or domain) to authenticate in. */
   tenant?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  /** The variable holding a static token for this audience (default `DRIFTSCAN_ARM_TOKEN`). */
+  tokenVariable?: TokenVariable;
 }
 
+/** The environment variables a static bearer token can come from, one per token audience. */
+export type TokenVariable = 'DRIFTSCAN_ARM_TOKEN' | 'DRIFTSCAN_STORAGE_TOKEN';
+
 /** Where the credential came from, for `--verbose` and error messages (never the token itself). */
-export type CredentialSource = 'DRIFTSCAN_ARM_TOKEN' | 'DefaultAzureCredential';
+export type CredentialSource = TokenVariable | 'DefaultAzureCredential';
 
 export interface ResolvedCredential {
   credential: TokenCredential;
@@ -69,12 +78,13 @@ export function staticTokenCredential(token: string, from = 'DRIFTSCAN_ARM_TOKEN
   };
 }
 
-/** The credential for a command: `DRIFTSCAN_ARM_TOKEN` when set, else `DefaultAzureCredential`. */
+/** The credential for a command: the token variable (`DRIFTSCAN_ARM_TOKEN`) when set, else `DefaultAzureCredential`. */
 export function resolveCredential(options: CredentialOptions): ResolvedCredential {
   const env = options.env ?? process.env;
-  const token = env.DRIFTSCAN_ARM_TOKEN;
+  const variable = options.tokenVariable ?? 'DRIFTSCAN_ARM_TOKEN';
+  const token = env[variable];
   if (token !== undefined && token !== '') {
-    return { credential: staticTokenCredential(token), source: 'DRIFTSCAN_ARM_TOKEN' };
+    return { credential: staticTokenCredential(token, variable), source: variable };
   }
   const credential = new DefaultAzureCredential({
     ...(options.tenant ? { tenantId: options.tenant } : {}),

@@ -10,7 +10,8 @@ import { register as schema } from './schema.js';
 import { register as exportHive } from './export.js';
 import { register as compile } from './compile.js';
 import { register as packageCmd } from './package.js';
+import { register as publish } from './publish.js';
 import { register as deploy } from './deploy.js';
 import { register as assign } from './assign.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, deploy, assign];
+export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign];

@@ -24,6 +24,8 @@ export interface PolicyInput {
   contentUri: string;
   /** SHA-256 of the zip as uploaded, 64 upper-case hex. */
   contentHash: string;
+  /** The user-assigned identity machines download the package with (no SAS in contentUri). */
+  contentManagedIdentity?: string;
   assignmentType: AssignmentType;
   configurationParameters: Array<{ ruleId: string; property: string; param: ParameterDef; mofName: string }>;
   /** Windows VMs are always targeted; Arc-enabled servers (opt-in per assignment) and scale sets on request. */
@@ -72,6 +74,7 @@ export function buildPolicyDefinitions(input: PolicyInput): { auditIfNotExists: 
     contentType: 'Custom',
     contentUri: input.contentUri,
     contentHash: input.contentHash,
+    ...(input.contentManagedIdentity !== undefined ? { contentManagedIdentity: input.contentManagedIdentity } : {}),
     ...(input.configurationParameters.length ? { configurationParameter } : {}),
   };
   const assignmentName = guestAssignmentNameExpression(input.packageName);

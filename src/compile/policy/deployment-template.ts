@@ -18,6 +18,7 @@ export interface AssignmentContent {
   version: string;
   contentUri: string;
   contentHash: string;
+  contentManagedIdentity?: string | undefined;
   assignmentType: AssignmentType;
   parameters: readonly AssignmentParameter[];
 }
@@ -38,6 +39,7 @@ function guestConfiguration(c: AssignmentContent): { [key: string]: PolicyValue 
     contentType: 'Custom',
     contentUri: armLiteral(c.contentUri),
     contentHash: armLiteral(c.contentHash),
+    ...(c.contentManagedIdentity !== undefined ? { contentManagedIdentity: armLiteral(c.contentManagedIdentity) } : {}),
     assignmentType: c.assignmentType,
   };
   if (c.parameters.length) {

@@ -26,6 +26,11 @@ export interface GuestConfigurationMetadata {
   contentType: 'Custom';
   contentUri: string;
   contentHash: string;
+  /**
+   * The user-assigned identity (resource id) machines download the package with, instead of a SAS
+   * in `contentUri` (`publish --content-managed-identity`; REST 2024-04-05 `contentManagedIdentity`).
+   */
+  contentManagedIdentity?: string;
   /** Policy parameter name → `[Type]Id;Property` (an object map here, an array in ARM/REST). */
   configurationParameter?: Record<string, string>;
 }
