@@ -270,7 +270,7 @@ test('storage that keeps failing ends with exit 3 and one line naming the blob; 
     const bounded = await runCliAsync(['publish', '--storage-account', AZURITE_ACCOUNT, '--container', gc, '--blob-endpoint', proxy.accountUrl, '--apply', '--timeout', '3s'], { cwd: dir, env: env(), timeoutMs: 120_000 });
     assert.equal(bounded.status, 3, bounded.stdout + bounded.stderr);
     assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
-    assert.match(bounded.stderr, /^driftscan: gave up on PUT \/devstoreaccount1\/unavailable\/rdp-[a-z-]+\/.*\.zip \(the 3 s deadline passed/m);
+    assert.match(bounded.stderr, /^driftscan: gave up on PUT \/devstoreaccount1\/unavailable\/rdp-[a-z-]+\/.*\.zip \(the 3 s deadline \(--timeout\) passed\)$/m);
     assert.equal(existsSync(join(dir, 'published')), false);
   } finally {
     await proxy.close();

@@ -58,7 +58,7 @@ function errorCode(err: unknown): string | undefined {
 /** A storage call that failed, as one AzureError (or the error as it is when it is not the SDK's). */
 function storageFailure(err: unknown, method: string, url: string, signal: AbortSignal): unknown {
   if (signal.aborted) {
-    return new AzureError({ failure: 'deadline', method, url, note: `${String((signal.reason as Error | undefined)?.message ?? 'the deadline passed')} (--timeout)`, cause: err });
+    return new AzureError({ failure: 'deadline', method, url, note: String((signal.reason as Error | undefined)?.message ?? 'the deadline (--timeout) passed'), cause: err });
   }
   if (!isRestError(err)) return err;
   const status = err.statusCode;
