@@ -9,6 +9,7 @@
  * Azure; `--out` is written all or nothing, only after every upload was verified.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DriftscanError, usageError } from '../core/diagnostics.js';
 import { readInputFile } from '../io/input-file.js';
@@ -124,7 +125,7 @@ export async function runPublish(build: string, o: PublishFlags): Promise<void> 
     });
     if (!apply || !outcome) return;
 
-    const content = await publishedContent(container, locals, o, sasLifetimeMs);
+    const content = await publishedContent(container, locals, o, sasLifetimeMs, previousSasUris(o, container));
     const files = publishedFiles(manifest.raw, locals, initiatives, content, build, o);
     writeOutputs(files.map(({ path, data }) => ({ target: targets!.get(path)!, data, what: 'published file' })));
     for (const l of locals) stdout.line(`published ${l.entry.name} ${l.entry.version} -> ${blobUrl(container, l.blobName)}  sha256 ${l.entry.contentHash}`);
@@ -166,25 +167,76 @@ async function probeAll(container: BlobContainer, locals: readonly LocalPackage[
   return found;
 }
 
-/** Each package's final contentUri: one user delegation key signs every SAS of the run. */
-async function publishedContent(container: BlobContainer, locals: readonly LocalPackage[], o: PublishFlags, sasLifetimeMs: number | undefined):
-  Promise<{ byBlob: Map<string, PublishedContent>; sasExpiresOn?: Date }> {
+/**
+ * The SAS contentUris an earlier `publish --apply` wrote to the same `--out` for this account and
+ * container, by blob name, with their expiry. A re-publish keeps a package's URL while it is good for
+ * more than half of `--sas-expiry` (and no longer than it), so an unchanged package keeps an unchanged definition and
+ * `deploy`/`assign` see nothing to update; only new blobs and SAS tokens past half-life get a fresh
+ * one. A missing or unreadable earlier manifest just means every package is signed anew.
+ */
+function previousSasUris(o: PublishFlags, container: BlobContainer): Map<string, { contentUri: string; expiresOn: Date }> {
+  const found = new Map<string, { contentUri: string; expiresOn: Date }>();
+  const file = join(o.out, 'manifest.json');
+  if (o.contentManagedIdentity !== undefined || !existsSync(file)) return found;
+  let doc: { published?: { storageAccount?: unknown; container?: unknown }; packages?: Array<{ blob?: unknown; contentUri?: unknown; sasExpiresOn?: unknown }> };
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    stderr.line(`driftscan: note: ${file} is not a readable earlier publish; every package gets a fresh SAS`);
+    return found;
+  }
+  if (doc.published?.storageAccount !== o.storageAccount || doc.published?.container !== o.container || !Array.isArray(doc.packages)) return found;
+  for (const p of doc.packages) {
+    if (typeof p.blob !== 'string' || typeof p.contentUri !== 'string' || typeof p.sasExpiresOn !== 'string') continue;
+    const expiresOn = new Date(p.sasExpiresOn);
+    // Only a URL of this very blob (a hand-edited manifest must not redirect a package elsewhere).
+    if (Number.isNaN(expiresOn.getTime()) || !p.contentUri.startsWith(`${blobUrl(container, p.blob)}?`)) continue;
+    found.set(p.blob, { contentUri: p.contentUri, expiresOn });
+  }
+  return found;
+}
+
+/**
+ * Each package's final contentUri: kept from the earlier publish while its SAS has more than half of
+ * `--sas-expiry` left (`previousSasUris`), else signed anew — one user delegation key signs every new
+ * SAS of the run.
+ */
+async function publishedContent(container: BlobContainer, locals: readonly LocalPackage[], o: PublishFlags, sasLifetimeMs: number | undefined,
+  previous: Map<string, { contentUri: string; expiresOn: Date }>): Promise<{ byBlob: Map<string, PublishedContent>; sasExpiresOn?: Date; expiries?: Map<string, Date> }> {
   const byBlob = new Map<string, PublishedContent>();
   if (o.contentManagedIdentity !== undefined) {
     for (const l of locals) byBlob.set(l.blobName, { contentUri: blobUrl(container, l.blobName), contentManagedIdentity: o.contentManagedIdentity });
     return { byBlob };
   }
   const now = new Date();
-  // Whole seconds: the SAS `se` field has no fractions, and the manifest should say exactly what it says.
-  const expiresOn = new Date(Math.floor((now.getTime() + sasLifetimeMs!) / 1000) * 1000);
-  const key = await userDelegationKey(container, expiresOn, now);
-  for (const l of locals) byBlob.set(l.blobName, { contentUri: await readOnlySasUrl(container, l.blobName, key, expiresOn, now) });
-  return { byBlob, sasExpiresOn: expiresOn };
+  const expiries = new Map<string, Date>();
+  const fresh: LocalPackage[] = [];
+  for (const l of locals) {
+    const kept = previous.get(l.blobName);
+    const left = kept ? kept.expiresOn.getTime() - now.getTime() : 0;
+    // Kept while more than half of the asked lifetime is left, and never longer than asked (a shorter --sas-expiry takes effect at once).
+    if (kept && left > sasLifetimeMs! / 2 && left <= sasLifetimeMs! + 60_000) {
+      byBlob.set(l.blobName, { contentUri: kept.contentUri });
+      expiries.set(l.blobName, kept.expiresOn);
+    } else fresh.push(l);
+  }
+  if (fresh.length) {
+    // Whole seconds: the SAS `se` field has no fractions, and the manifest should say exactly what it says.
+    const expiresOn = new Date(Math.floor((now.getTime() + sasLifetimeMs!) / 1000) * 1000);
+    const key = await userDelegationKey(container, expiresOn, now);
+    for (const l of fresh) {
+      byBlob.set(l.blobName, { contentUri: await readOnlySasUrl(container, l.blobName, key, expiresOn, now) });
+      expiries.set(l.blobName, expiresOn);
+    }
+  }
+  // The run's expiry is the earliest: that is when a re-publish (and a deploy) is due.
+  const sasExpiresOn = new Date(Math.min(...[...expiries.values()].map((d) => d.getTime())));
+  return { byBlob, sasExpiresOn, expiries };
 }
 
 /** The files of `--out`: manifest.json with the published fields, definitions pointing at the blobs, initiatives as compiled. */
 function publishedFiles(raw: ReturnType<typeof parseBuildManifest>['raw'], locals: readonly LocalPackage[], initiatives: ReadonlyArray<{ path: string; text: string }>,
-  content: { byBlob: Map<string, PublishedContent>; sasExpiresOn?: Date }, build: string, o: PublishFlags): Array<{ path: string; data: string }> {
+  content: { byBlob: Map<string, PublishedContent>; sasExpiresOn?: Date; expiries?: Map<string, Date> }, build: string, o: PublishFlags): Array<{ path: string; data: string }> {
   const files: Array<{ path: string; data: string }> = [];
   for (const l of locals) {
     const c = content.byBlob.get(l.blobName)!;
@@ -195,7 +247,12 @@ function publishedFiles(raw: ReturnType<typeof parseBuildManifest>['raw'], local
     const l = locals[i]!;
     const c = content.byBlob.get(l.blobName)!;
     const { contentUri: _compiled, ...rest } = p;
-    return { ...rest, blob: l.blobName, contentUri: c.contentUri, ...(c.contentManagedIdentity !== undefined ? { contentManagedIdentity: c.contentManagedIdentity } : {}) };
+    const sasExpiresOn = content.expiries?.get(l.blobName);
+    return {
+      ...rest, blob: l.blobName, contentUri: c.contentUri,
+      ...(c.contentManagedIdentity !== undefined ? { contentManagedIdentity: c.contentManagedIdentity } : {}),
+      ...(sasExpiresOn ? { sasExpiresOn: sasExpiresOn.toISOString() } : {}),
+    };
   });
   const published = {
     storageAccount: o.storageAccount,

@@ -33,7 +33,8 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--blob-endpoint <url>', 'account URL instead of https://<account>.blob.<cloud storage suffix> (a private endpoint, a ' +
       'custom domain, Azurite\'s https://127.0.0.1:10000/devstoreaccount1); https:// only')
     .option('--sas-expiry <duration>', 'lifetime of the read-only user-delegation SAS in contentUri (e.g. 36h, 7d; default and maximum 7d: ' +
-      'a user delegation key lives at most 7 days). Re-run publish --apply before it expires: nothing is re-uploaded, the definitions get a fresh SAS')
+      'a user delegation key lives at most 7 days). A re-publish keeps an unchanged package\'s SAS while more than half of this lifetime is left ' +
+      '(its definition does not change), else signs a fresh one: re-run publish --apply and deploy --apply more often than half the lifetime')
     .option('--content-managed-identity <resource-id>', 'user-assigned managed identity (/subscriptions/<id>/resourceGroups/<rg>/providers/' +
       'Microsoft.ManagedIdentity/userAssignedIdentities/<name>) machines download packages with: no SAS, contentUri is the plain blob URL ' +
       'and the definitions carry contentManagedIdentity. The identity must be attached to the machines and hold Storage Blob Data Reader')
