@@ -254,6 +254,18 @@ test('only Windows machines: Linux VMs and Arc machines are skipped with the rea
     assert.deepEqual(okPuts(emu).map((e) => e.path.split('/')[8]).sort(), ['arc1', 'ss1', 'vm000']);
     const plan = JSON.parse(readFileSync(join(tmp, 'skipped.json'), 'utf8')) as { skipped: Array<{ id: string }> };
     assert.equal(plan.skipped.length, 3);
+
+    // Selectors that match no Windows machine, or a --machine Resource Graph does not know, do not pass a pipeline.
+    const before = okPuts(emu).length;
+    const none = await assign(`build/${PKG}`, '--resource-group', empty, '--apply');
+    assert.equal(none.status, 2, none.stderr);
+    assert.match(none.stderr, /^driftscan: no Windows machine matched .*: the skipped list above says why$/m);
+    const typo = `/subscriptions/${SUB}/resourceGroups/rg-fleet/providers/Microsoft.Compute/virtualMachines/vm00O`;
+    const partly = await assign(`build/${PKG}`, '--machine', typo, '--resource-group', RG);
+    assert.equal(partly.status, 2, partly.stderr);
+    assert.match(partly.stdout, /vm00O: not found: Resource Graph has no such machine/);
+    assert.match(partly.stderr, /^driftscan: --machine \/subscriptions\/.*\/vm00O: not found in Resource Graph \(the others were planned\)$/m);
+    assert.equal(okPuts(emu).length, before, 'neither run wrote anything');
   });
 });
 

@@ -149,17 +149,23 @@ export async function runAssign(packageArg: string, o: AssignFlags): Promise<voi
         if (verdict === 'pending') pending.set(change.id, state ?? '(none)');
       },
     });
-    if (!outcome || pending.size === 0) return;
-    await reportPending(pending, flags, async (ids) => {
-      const { waitForProvisioning } = await import('../azure/guest-assignment-wait.js');
-      return waitForProvisioning(client, ids, {
-        waitMs: flags.waitMs!,
-        deadline: connection.deadline,
-        concurrency: flags.concurrency,
-        settled: (s) => provisioningOutcome(s) !== 'pending',
-        onRound: (left, ms) => stderr.line(`waiting: ${left} assignment${left === 1 ? '' : 's'} still provisioning after ${Math.round(ms / 1000)} s`),
+    // Printed after the plan (which lists every skip with its reason): a selector that matched no
+    // machine is almost always a typo or a missing permission, and must not pass a pipeline silently.
+    const missing = found.skipped.filter((sk) => flags.machines.some((m) => m.toLowerCase() === sk.id.toLowerCase()) && sk.reason.startsWith('not found'));
+    if (found.machines.length === 0) throw new DriftscanError(`no Windows machine matched ${describeTarget(pkg, flags)}: the skipped list above says why`, { kind: 'usage' });
+    if (outcome && pending.size > 0) {
+      await reportPending(pending, flags, async (ids) => {
+        const { waitForProvisioning } = await import('../azure/guest-assignment-wait.js');
+        return waitForProvisioning(client, ids, {
+          waitMs: flags.waitMs!,
+          deadline: connection.deadline,
+          concurrency: flags.concurrency,
+          settled: (s) => provisioningOutcome(s) !== 'pending',
+          onRound: (left, ms) => stderr.line(`waiting: ${left} assignment${left === 1 ? '' : 's'} still provisioning after ${Math.round(ms / 1000)} s`),
+        });
       });
-    });
+    }
+    if (missing.length) throw new DriftscanError(`--machine ${missing.map((m) => m.id).join(', ')}: not found in Resource Graph (the others were ${flags.apply ? 'assigned' : 'planned'})`, { kind: 'usage' });
   } finally {
     connection.close();
   }
