@@ -140,6 +140,14 @@ test('plan writers: JSON round-trips with outcome, Markdown escapes names, every
   assert.match(table, /properties\.metadata\.contentUri: "old" → "https:\/\/acct\.blob\.core\.windows\.net\/gc\/p\.zip\?/);
   assert.doesNotMatch(renderPlan(p, 'table', { width: 60 }), /c2VjcmV0/);
   assert.match(table, /deleted only with --prune/);
+  // A big plan lists only what changes in the table and counts the rest.
+  const big = plan([...Array.from({ length: 60 }, (_, i) => ({ ...change(`same${i}`, 0, 'unchanged') })), change('new', 0)]);
+  const bigTable = renderPlan(big, 'table');
+  assert.doesNotMatch(bigTable, /same1/);
+  assert.match(bigTable, /│ create +│ k +│ new /);
+  assert.match(bigTable, /^60 unchanged resources not listed \(--output plan\.json lists every one\)$/m);
+  assert.match(renderPlan(plan(Array.from({ length: 60 }, (_, i) => change(`same${i}`, 0, 'unchanged'))), 'table'), /: nothing to change\n60 unchanged resources not listed/);
+  assert.equal(JSON.parse(renderPlan(big, 'json')).changes.length, 61);
   assert.equal(planFormatOf('out/PLAN.MD'), 'markdown');
   assert.equal(planFormatOf('plan.json'), 'json');
   assert.equal(planFormatOf('plan.txt'), undefined);

@@ -16,10 +16,19 @@ export interface PlanTableOptions {
   outcome?: ApplyOutcome;
 }
 
+/**
+ * Up to this many resources the table lists every one; beyond it (an `assign` on 1,000 machines) it
+ * lists only what changes and counts the rest: a CI log is read by people, the JSON plan has them all.
+ */
+const LIST_ALL_UP_TO = 50;
+
 export function renderPlanTable(plan: Plan, options: PlanTableOptions = {}): string {
-  const changes = orderedChanges(plan);
-  const summary = (options.outcome ? `${planSummaryLine(plan)}\n${applySummaryLine(options.outcome)}` : planSummaryLine(plan)) + skippedLines(plan);
-  if (changes.length === 0) return `${plan.command} ${showControlCharacters(plan.target)}: nothing to do\n${summary}\n`;
+  const all = orderedChanges(plan);
+  const changes = all.length > LIST_ALL_UP_TO ? all.filter((c) => c.action !== 'unchanged') : all;
+  const hidden = all.length - changes.length;
+  const hiddenLine = hidden ? `${hidden} unchanged resource${hidden === 1 ? '' : 's'} not listed (--output plan.json lists every one)\n` : '';
+  const summary = hiddenLine + (options.outcome ? `${planSummaryLine(plan)}\n${applySummaryLine(options.outcome)}` : planSummaryLine(plan)) + skippedLines(plan);
+  if (changes.length === 0) return `${plan.command} ${showControlCharacters(plan.target)}: nothing to ${hidden ? 'change' : 'do'}\n${summary}\n`;
   const byChange = new Map(options.outcome?.results.map((r) => [r.change, r]));
   const header = ['Action', 'Kind', 'Name', 'Changes', ...(options.outcome ? ['Result'] : [])];
   const rows = changes.map((c) => [
