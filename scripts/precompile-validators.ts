@@ -35,9 +35,12 @@ export function precompiledSource(spec: ValidatorSpec): string {
   ].join('\n');
 }
 
+/** The generated modules, relative to dist/src/ (the CLI bundle carries them: scripts/bundle-cli.ts). */
+export const PRECOMPILED_VALIDATORS = [`baseline/${BASELINE_VALIDATOR_FILE}`, `state/snapshot/${SNAPSHOT_VALIDATOR_FILE}`];
+
 const targets: Array<[ValidatorSpec, URL]> = [
-  [BASELINE_VALIDATOR, new URL(`../src/baseline/${BASELINE_VALIDATOR_FILE}`, import.meta.url)],
-  [SNAPSHOT_VALIDATOR, new URL(`../src/state/snapshot/${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url)],
+  [BASELINE_VALIDATOR, new URL(`../src/${PRECOMPILED_VALIDATORS[0]}`, import.meta.url)],
+  [SNAPSHOT_VALIDATOR, new URL(`../src/${PRECOMPILED_VALIDATORS[1]}`, import.meta.url)],
 ];
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

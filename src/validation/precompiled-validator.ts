@@ -9,11 +9,10 @@
  * the same reason: `require` loads it synchronously on Node 20.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from './create-ajv.js';
-import type { PrecompiledModule, ValidatorSpec } from './validator-spec.js';
+import { requirePrecompiled } from './require-precompiled.js';
+import type { ValidatorSpec } from './validator-spec.js';
 
 /**
  * A getter for `spec`'s validator, resolved on its first call. `precompiled` is the URL of the
@@ -27,6 +26,6 @@ export function loadValidator(spec: ValidatorSpec, precompiled: URL): () => Vali
 
 function upToDate(spec: ValidatorSpec, precompiled: URL): ValidateFunction | undefined {
   if (!existsSync(precompiled)) return undefined;
-  const m = createRequire(precompiled)(fileURLToPath(precompiled)) as PrecompiledModule;
+  const m = requirePrecompiled(precompiled);
   return m.schemaText === JSON.stringify(spec.schema()) && m.optionsText === JSON.stringify(spec.options) ? m.validate : undefined;
 }
