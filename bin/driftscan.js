@@ -56,7 +56,8 @@ function loadBundle(stat) {
       // No cache yet (or unreadable): compile from source.
     }
   }
-  const script = new Script(wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });
+  // The build makes the bundle pure ASCII, so Latin-1 reads it exactly, without decoding UTF-8.
+  const script = new Script(wrap(readFileSync(bundle, 'latin1')), { filename: bundle, cachedData });
   const module = { exports: {} };
   script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
   const saveCache = async () => {
