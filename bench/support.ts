@@ -57,7 +57,7 @@ export function run(cmd: string, args: string[], options: { okCodes?: number[]; 
 }
 
 /** Path of the esbuild bundle `npm run build` writes (scripts/bundle-cli.ts); the launcher prefers it. */
-export const bundleFile = join(repoRoot, 'dist', 'src', 'bundle', 'driftscan.mjs');
+export const bundleFile = join(repoRoot, 'dist', 'src', 'bundle', 'driftscan.cjs');
 const builtMain = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
 /** One way of starting the CLI: `node bin/driftscan.js` with or without the bundle. */

@@ -4,8 +4,12 @@
  * independent reader) shows for the same keys, and skips the SOFTWARE rule with a reason.
  */
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { needShared } from './support/paths.js';
+import { needShared, repoRoot } from './support/paths.js';
 import { sharedHiveFile } from './support/shared-hives.js';
 import { haveReglookup, runReglookup } from './support/reglookup.js';
 import { runCli } from './support/cli.js';
@@ -54,4 +58,26 @@ test('check with a damaged hive exits 2 with one line naming the file and byte o
   assert.equal(r.status, 2, r.stdout + r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   assert.match(r.stdout + r.stderr, /corrupted_system_hive.*byte 0x[0-9a-f]+/);
+});
+
+test('a hive read from a FIFO (read whole) gives the verdicts it gives as a file (read cell by cell)', { skip: process.platform === 'win32' ? 'no mkfifo' : false }, () => {
+  // A regular file is read as its cells are needed; a FIFO has no size and is read whole first.
+  const file = join(repoRoot, 'examples', 'image', 'Windows', 'System32', 'config', 'SYSTEM');
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-fifo-'));
+  try {
+    const fifo = join(dir, 'SYSTEM');
+    execFileSync('mkfifo', [fifo]);
+    const verdicts = (r: { status: number; stdout: string; stderr: string }) => {
+      assert.equal(r.status, 1, r.stderr);
+      return (JSON.parse(r.stdout) as { results: unknown[] }).results;
+    };
+    const args = ['check', 'policies/rdp-access-denied.yaml', '--format', 'json', '--hive'];
+    const fromFile = verdicts(runCli([...args, `SYSTEM=${file}`]));
+    // The shell writes the hive into the FIFO while the CLI reads it.
+    const fromFifo = verdicts(runCli([...args, `SYSTEM=${fifo}`], { under: ['sh', '-c', 'cat "$0" > "$1" & shift; exec "$@"', file, fifo], timeoutMs: 60_000 }));
+    assert.deepEqual(fromFifo, fromFile);
+    assert.ok(fromFile.length > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

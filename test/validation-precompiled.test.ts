@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +24,7 @@ import { repoRoot } from './support/paths.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-/** Writes `source` as an ES module in a temp dir that can resolve the repository's node_modules. */
+/** Writes `source` as a CommonJS module in a temp dir that can resolve the repository's node_modules. */
 function withModuleDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-validator-'));
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -31,9 +32,9 @@ function withModuleDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 async function precompiled(spec: ValidatorSpec, dir: string, name: string): Promise<ValidateFunction> {
-  const file = join(dir, `${name}.js`);
+  const file = join(dir, `${name}.cjs`);
   writeFileSync(file, precompiledSource(spec));
-  return ((await import(pathToFileURL(file).href)) as { validate: ValidateFunction }).validate;
+  return (createRequire(import.meta.url)(file) as { validate: ValidateFunction }).validate;
 }
 
 /** Every path (keys and indices) inside `value`. */
@@ -128,23 +129,23 @@ test('precompiled snapshot validator (with ajv-formats): same verdicts and error
 test('loadValidator uses a precompiled module only when it was built from the current schema and options', async () => {
   await withModuleDir(async (dir) => {
     const spec: ValidatorSpec = { schema: () => ({ type: 'object', required: ['a'] }), options: { allErrors: true } };
-    const marker = 'export function validate() { return true; }\nvalidate.marker = "precompiled";';
+    const marker = 'function validate() { return true; }\nvalidate.marker = "precompiled";';
     const write = (name: string, schemaText: string, optionsText: string) => {
       const file = join(dir, name);
-      writeFileSync(file, `export const schemaText = ${JSON.stringify(schemaText)};\nexport const optionsText = ${JSON.stringify(optionsText)};\n${marker}\n`);
+      writeFileSync(file, `${marker}\nmodule.exports = { validate, schemaText: ${JSON.stringify(schemaText)}, optionsText: ${JSON.stringify(optionsText)} };\n`);
       return pathToFileURL(file);
     };
-    const current = (await loadValidator(spec, write('current.js', JSON.stringify(spec.schema()), JSON.stringify(spec.options))))();
+    const current = (loadValidator(spec, write('current.cjs', JSON.stringify(spec.schema()), JSON.stringify(spec.options))))();
     assert.equal((current as ValidateFunction & { marker?: string }).marker, 'precompiled', 'an up-to-date precompiled module is used');
     for (const [name, schemaText, optionsText] of [
-      ['stale-schema.js', JSON.stringify({ type: 'object' }), JSON.stringify(spec.options)],
-      ['stale-options.js', JSON.stringify(spec.schema()), JSON.stringify({ allErrors: false })],
+      ['stale-schema.cjs', JSON.stringify({ type: 'object' }), JSON.stringify(spec.options)],
+      ['stale-options.cjs', JSON.stringify(spec.schema()), JSON.stringify({ allErrors: false })],
     ] as const) {
-      const v = (await loadValidator(spec, write(name, schemaText, optionsText)))();
+      const v = (loadValidator(spec, write(name, schemaText, optionsText)))();
       assert.equal(v({}), false, `${name} must be ignored and the schema compiled`);
       assert.equal(v.errors?.[0]?.params && (v.errors[0].params as { missingProperty?: string }).missingProperty, 'a');
     }
-    const missing = (await loadValidator(spec, pathToFileURL(join(dir, 'absent.js'))))();
+    const missing = (loadValidator(spec, pathToFileURL(join(dir, 'absent.cjs'))))();
     assert.equal(missing({ a: 1 }), true);
     assert.equal(missing({}), false);
   });

@@ -66,8 +66,8 @@ export interface LoadOptions {
 /** The baseline schema validator; `verbose` because messages quote `parentSchema` and `data`. */
 export const BASELINE_VALIDATOR: ValidatorSpec = { schema: baselineSchema, options: { allErrors: true, strict: false, verbose: true } };
 /** The precompiled validator the build writes beside this module (dist/src/baseline/). */
-export const BASELINE_VALIDATOR_FILE = 'baseline-validator.js';
-const validator = await loadValidator(BASELINE_VALIDATOR, new URL(`./${BASELINE_VALIDATOR_FILE}`, import.meta.url));
+export const BASELINE_VALIDATOR_FILE = 'baseline-validator.cjs';
+const validator = loadValidator(BASELINE_VALIDATOR, new URL(`./${BASELINE_VALIDATOR_FILE}`, import.meta.url));
 function validate(data: unknown) {
   const v = validator();
   return v(data) ? [] : (v.errors ?? []);

@@ -77,4 +77,5 @@ async function run(argv: string[]): Promise<number> {
 }
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the bundle is a CommonJS script (scripts/bundle-cli.ts).
+if (invokedDirectly) void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

@@ -144,12 +144,12 @@ export const BUILD_MANIFEST_VALIDATOR = spec(manifestSchema);
 export const POLICY_DEFINITION_VALIDATOR = spec(definitionSchema);
 export const POLICY_SET_VALIDATOR = spec(initiativeSchema);
 /** The precompiled validators the build writes beside this module (dist/src/compile/). */
-export const BUILD_VALIDATOR_FILES = { manifest: 'build-manifest-validator.js', definition: 'policy-definition-validator.js', initiative: 'policy-set-validator.js' } as const;
+export const BUILD_VALIDATOR_FILES = { manifest: 'build-manifest-validator.cjs', definition: 'policy-definition-validator.cjs', initiative: 'policy-set-validator.cjs' } as const;
 
 const validators = {
-  manifest: await loadValidator(BUILD_MANIFEST_VALIDATOR, new URL(`./${BUILD_VALIDATOR_FILES.manifest}`, import.meta.url)),
-  definition: await loadValidator(POLICY_DEFINITION_VALIDATOR, new URL(`./${BUILD_VALIDATOR_FILES.definition}`, import.meta.url)),
-  initiative: await loadValidator(POLICY_SET_VALIDATOR, new URL(`./${BUILD_VALIDATOR_FILES.initiative}`, import.meta.url)),
+  manifest: loadValidator(BUILD_MANIFEST_VALIDATOR, new URL(`./${BUILD_VALIDATOR_FILES.manifest}`, import.meta.url)),
+  definition: loadValidator(POLICY_DEFINITION_VALIDATOR, new URL(`./${BUILD_VALIDATOR_FILES.definition}`, import.meta.url)),
+  initiative: loadValidator(POLICY_SET_VALIDATOR, new URL(`./${BUILD_VALIDATOR_FILES.initiative}`, import.meta.url)),
 };
 
 /** Parses `text` as JSON and checks it; the error names `file:line:col` and the field. */

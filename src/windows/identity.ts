@@ -5,10 +5,13 @@
  * `sddl.h` (see windows-formats.md §3.6). Only identities resolvable without a live machine are
  * here: domain and local accounts need their SID spelled out.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { nearestNames } from '../core/edit-distance.js';
 import { isSid, parseSid } from './sid.js';
 import { foldCase } from './text.js';
+
+/** node:crypto, loaded on first use: loading it (~5-10 ms on the build machine) would cost every start-up, and most runs never need it. */
+const nodeCrypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
 /** A fixed-SID account. `name` is the display name (`DOMAIN\account`, or bare when Windows shows it bare). */
 export interface WellKnownIdentity {
@@ -178,7 +181,7 @@ export function serviceSid(serviceName: string): string {
   // SCM hashes the name after RtlUpcaseUnicodeString, which maps one UTF-16 unit to one unit
   // (no 'ß' → 'SS' expansion, unlike String.prototype.toUpperCase).
   const upper = foldCase(serviceName);
-  const digest = createHash('sha1').update(Buffer.from(upper, 'utf16le')).digest();
+  const digest = nodeCrypto().createHash('sha1').update(Buffer.from(upper, 'utf16le')).digest();
   const rids = [0, 1, 2, 3, 4].map((i) => digest.readUInt32LE(4 * i));
   return `S-1-5-80-${rids.join('-')}`;
 }

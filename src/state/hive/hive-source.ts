@@ -14,7 +14,7 @@ import type { KeyState, Lookup, StateSource } from '../source.js';
 import { BASE_BLOCK_SIZE } from './format.js';
 import { Hive, hiveDirtiness, type HiveKey } from './hive.js';
 import { quoteName, upcaseName } from './names.js';
-import { readInputFile } from '../../io/input-file.js';
+import { openInputFile, readInputFile } from '../../io/input-file.js';
 
 
 export interface HiveSpec {
@@ -214,6 +214,15 @@ function keyState(mount: Mounted, key: HiveKey): KeyState {
 
 /** Reads a hive and, when it is dirty, its `.LOG1`/`.LOG2`/`.LOG` siblings (names matched case-insensitively). */
 export function openHiveFile(file: string): Hive {
+  // A clean hive (or a dirty one without logs) is read cell by cell as it is used; replaying logs
+  // rewrites pages all over the file, so a dirty hive with logs, or a FIFO, is read whole.
+  const source = openInputFile(file, 'hive');
+  if (source.regular) {
+    const head = new Uint8Array(Math.min(source.size, BASE_BLOCK_SIZE));
+    source.read(head, 0, head.length, 0);
+    if (!hiveDirtiness(head) || findLogs(file).length === 0) return Hive.openFile(source, { file });
+  }
+  source.close();
   const bytes = readInputFile(file, 'hive');
   const logs = hiveDirtiness(bytes) ? findLogs(file).map((f) => ({ file: f, bytes: readInputFile(f, 'transaction log') })) : [];
   return Hive.open(bytes, logs.length > 0 ? { file, logs } : { file });

@@ -11,6 +11,8 @@ import { basename } from 'node:path';
 import { DriftscanError } from '../../core/diagnostics.js';
 import { decodeValue, type RegistryValue } from '../../windows/value.js';
 import { parseSecurityDescriptor, type SecurityDescriptor } from '../../windows/security-descriptor.js';
+import type { InputFile } from '../../io/input-file.js';
+import { LazyBytes } from './lazy-bytes.js';
 import { applyTransactionLogs } from './log.js';
 import { quoteName, upcaseName } from './names.js';
 import { BASE_BLOCK_SIZE as BASE, DB_SEGMENT_SIZE as DB_SEGMENT, KEY_COMP_NAME, NO_CELL, SIG, VALUE_COMP_NAME, baseBlockChecksum } from './format.js';
@@ -107,6 +109,13 @@ const { NK: SIG_NK, VK: SIG_VK, SK: SIG_SK, LF: SIG_LF, LH: SIG_LH, LI: SIG_LI, 
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+const dirtyWithoutLogs = (label: string, dirt: string): string =>
+  `${label} is dirty (${dirt}) and no .LOG1/.LOG2 were given: reading the primary file only; ` +
+  `it may be up to an hour older than the machine's state`;
+
+/** A lazily read hive's file is closed when nothing uses the hive any more (a CLI run just exits). */
+const closeWhenCollected = new FinalizationRegistry<InputFile>((source) => source.close());
+
 /** An open hive file. */
 export class Hive {
   readonly file: string;
@@ -120,16 +129,38 @@ export class Hive {
   /** Parsed descriptors by `sk` offset: thousands of keys share a few hundred `sk` records (§1.11). */
   /** @internal */ readonly descriptors = new Map<number, SecurityDescriptor>();
   private readonly rootOffset: number;
+  /** Set when the hive is read from its file as cells are needed (`openFile`). */
+  private readonly lazy: LazyBytes | undefined;
 
-  private constructor(bytes: Uint8Array, file: string, notices: string[]) {
+  private constructor(bytes: Uint8Array, file: string, notices: string[], lazy?: LazyBytes) {
     this.file = file;
     this.notices = notices;
+    this.lazy = lazy;
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const base = readBaseBlock(this.buf, this.dv, file);
     this.minorVersion = base.minor;
     this.rootOffset = base.root;
-    this.pageEnd = mapBins(this, base.binsSize, notices);
+    this.pageEnd = mapBins(this, base.binsSize, notices, lazy ? (pos) => lazy.scanU32(pos) : (pos) => this.dv.getUint32(pos, true));
+    lazy?.endScan();
+  }
+
+  /**
+   * Opens a hive file that has no transaction logs to replay (clean, or dirty without logs: then
+   * with the same notice as `open`), read as it is used: the base block
+   * and the bin headers at open, then each cell when it is first asked for, so a lookup reads just
+   * the cells on its path. Everything else is as `open` on the whole file's bytes. The file stays
+   * open while the hive is in use.
+   */
+  static openFile(source: InputFile, options: { file: string }): Hive {
+    const lazy = new LazyBytes(source);
+    lazy.ensure(0, BASE);
+    closeWhenCollected.register(lazy, source);
+    const dirt = lazy.buf.length >= BASE ? dirtiness(new DataView(lazy.buf.buffer, lazy.buf.byteOffset, lazy.buf.byteLength)) : undefined;
+    const notices = dirt ? [dirtyWithoutLogs(basename(options.file), dirt)] : [];
+    const hive = new Hive(lazy.buf, options.file, notices, lazy);
+    hive.rootKey = hive.readKey(hive.rootOffset, undefined, 36);
+    return hive;
   }
 
   /**
@@ -157,10 +188,7 @@ export class Hive {
           ...replayed.notices,
         );
       } else {
-        notices.push(
-          `${label} is dirty (${dirt}) and no .LOG1/.LOG2 were given: reading the primary file only; ` +
-            `it may be up to an hour older than the machine's state`,
-        );
+        notices.push(dirtyWithoutLogs(label, dirt));
       }
     }
     const hive = new Hive(bytes, file, notices);
@@ -195,8 +223,13 @@ export class Hive {
   cell(rel: number, what: string | (() => string), owner?: KeyNode): number {
     const end = (rel >>> PAGE_SHIFT) < this.pageEnd.length ? this.pageEnd[rel >>> PAGE_SHIFT]! : 0;
     if (end !== 0 && rel + 4 <= end) {
+      // Every read of a cell's bytes follows this check, so this is where a lazily read hive reads them.
+      this.lazy?.ensure(BASE + rel, BASE + rel + 4);
       const size = this.dv.getInt32(BASE + rel, true);
-      if (size <= -8 && rel - size <= end) return -size - 4;
+      if (size <= -8 && rel - size <= end) {
+        this.lazy?.ensure(BASE + rel + 4, BASE + rel - size);
+        return -size - 4;
+      }
     }
     const w = typeof what === 'string' ? what : what();
     return this.cellError(rel, owner ? `${w} of ${describeKey(owner)}` : w, end, owner);
@@ -307,8 +340,8 @@ function dirtiness(dv: DataView): string | undefined {
  * damage listed in §1.15: header bins size larger than the file or zero-filled tails, junk/0xFF gaps
  * between bins (scanned over in 512-byte steps), bad bin sizes.
  */
-function mapBins(hive: Hive, binsSize: number, notices: string[]): Uint32Array {
-  const { buf, dv } = hive;
+function mapBins(hive: Hive, binsSize: number, notices: string[], u32: (pos: number) => number): Uint32Array {
+  const { buf } = hive;
   const declaredEnd = BASE + binsSize;
   const limit = Math.min(declaredEnd, buf.length - (buf.length % 512));
   const pages = new Uint32Array(Math.max(0, Math.ceil((limit - BASE) / 512)));
@@ -316,8 +349,8 @@ function mapBins(hive: Hive, binsSize: number, notices: string[]): Uint32Array {
   let lastEnd = BASE;
   let skipped = 0;
   while (pos + 32 <= limit) {
-    if (dv.getUint32(pos, true) === 0x6e696268 /* 'hbin' */) {
-      const size = dv.getUint32(pos + 8, true);
+    if (u32(pos) === 0x6e696268 /* 'hbin' */) {
+      const size = u32(pos + 8);
       if (size >= 4096 && size % 4096 === 0) {
         const end = Math.min(pos + size, limit);
         const relEnd = end - BASE;

@@ -80,8 +80,8 @@ export function snapshotSchema(): object {
 /** The snapshot schema validator (with ajv-formats for date-time and friends). */
 export const SNAPSHOT_VALIDATOR: ValidatorSpec = { schema: snapshotSchema, options: { allErrors: true, strict: false }, formats: true };
 /** The precompiled validator the build writes beside this module (dist/src/state/). */
-export const SNAPSHOT_VALIDATOR_FILE = 'snapshot-validator.js';
-const validator = await loadValidator(SNAPSHOT_VALIDATOR, new URL(`./${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url));
+export const SNAPSHOT_VALIDATOR_FILE = 'snapshot-validator.cjs';
+const validator = loadValidator(SNAPSHOT_VALIDATOR, new URL(`./${SNAPSHOT_VALIDATOR_FILE}`, import.meta.url));
 
 function validate(doc: unknown): ErrorObject[] {
   const v = validator();
