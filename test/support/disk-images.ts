@@ -1,0 +1,204 @@
+/**
+ * Test disks built at test time with Debian's own tools, so driftscan's disk readers are checked
+ * against images they did not write: `mkntfs` formats a volume, the ntfs-3g FUSE driver fills it
+ * (folders, fragmented files, compressed folders, sparse files, hard links — nothing else writes
+ * NTFS on Linux), `sfdisk`/`sgdisk` partition the disk and `qemu-img` wraps it as VHD or VHDX.
+ * Images land in a temp folder; nothing large is committed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const TOOLS = ['mkntfs', 'ntfs-3g', 'sfdisk', 'sgdisk', 'qemu-img', 'fls', 'ifind', 'icat', 'ntfscat', 'setfattr'];
+
+let missing: string | undefined | null = null;
+
+/**
+ * Why disk-image tests cannot run here, or undefined when they can: a tool is missing (`.ci/run`
+ * installs them), or FUSE mounting is not allowed in this container.
+ */
+export function diskToolsMissing(): string | undefined {
+  if (missing !== null) return missing;
+  const absent = TOOLS.filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  if (absent.length > 0) return (missing = `missing ${absent.join(', ')} (apt-get install ntfs-3g sleuthkit qemu-utils fdisk gdisk attr)`);
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-fuse-'));
+  try {
+    const img = join(dir, 'v.img');
+    execFileSync('truncate', ['-s', '8M', img]);
+    execFileSync('mkntfs', ['-F', '-q', '-Q', img], { stdio: 'ignore' });
+    mkdirSync(join(dir, 'm'));
+    const r = spawnSync('ntfs-3g', [img, join(dir, 'm')], { encoding: 'utf8' });
+    if (r.status !== 0) return (missing = `cannot FUSE-mount an NTFS image here (ntfs-3g: ${(r.stderr || '').trim().split('\n')[0]})`);
+    unmount(join(dir, 'm'));
+    return (missing = undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function unmount(mnt: string): void {
+  for (let i = 0; i < 20; i++) {
+    if (spawnSync('umount', [mnt]).status === 0) return;
+    spawnSync('sleep', ['0.1']);
+  }
+  execFileSync('fusermount', ['-u', mnt]);
+}
+
+export interface VolumeFile {
+  /** Path on the volume with forward slashes: `Windows/System32/config/SYSTEM`. */
+  path: string;
+  bytes: Uint8Array;
+  /**
+   * Write the file in pieces interleaved with a filler file that is deleted afterwards, so its
+   * clusters come out fragmented: piece i is `pattern[i % n]` clusters, each followed by
+   * `pattern[(i + 1) % n]` clusters of filler.
+   */
+  fragment?: number[];
+  /** Leave a hole (a sparse run) of this many bytes before byte `at`. */
+  hole?: { at: number; length: number };
+}
+
+export interface VolumeSpec {
+  sizeMiB: number;
+  clusterSize?: number;
+  files: VolumeFile[];
+  /** Folders whose new files ntfs-3g compresses (LZNT1), created before the files. */
+  compressed?: string[];
+  /** `[existing, newName]` hard links, made after the files. */
+  links?: Array<[string, string]>;
+}
+
+/** A temp folder removed when the test process exits. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Formats `file` as NTFS and fills it through a FUSE mount. */
+export function buildNtfsVolume(file: string, spec: VolumeSpec): void {
+  const cluster = spec.clusterSize ?? 4096;
+  rmSync(file, { force: true });
+  execFileSync('truncate', ['-s', `${spec.sizeMiB}M`, file]);
+  execFileSync('mkntfs', ['-F', '-q', '-Q', '-c', String(cluster), '-L', 'Windows', file], { stdio: 'ignore' });
+  const mnt = `${file}.mnt`;
+  mkdirSync(mnt, { recursive: true });
+  execFileSync('ntfs-3g', ['-o', 'compression', file, mnt]);
+  try {
+    for (const dir of spec.compressed ?? []) {
+      mkdirSync(join(mnt, dir), { recursive: true });
+      // FILE_ATTRIBUTE_COMPRESSED (0x800) through ntfs-3g's attribute xattr, big-endian.
+      execFileSync('setfattr', ['-n', 'system.ntfs_attrib_be', '-v', '0x00000810', join(mnt, dir)]);
+    }
+    for (const f of spec.files) {
+      const target = join(mnt, f.path);
+      mkdirSync(dirname(target), { recursive: true });
+      if (f.fragment) writeFragmented(target, f.bytes, f.fragment, cluster);
+      else if (f.hole) {
+        const fd = openSync(target, 'w');
+        try {
+          writeSync(fd, f.bytes, 0, f.hole.at, 0);
+          if (f.hole.at + f.hole.length < f.bytes.length) writeSync(fd, f.bytes, f.hole.at + f.hole.length, f.bytes.length - f.hole.at - f.hole.length, f.hole.at + f.hole.length);
+        } finally {
+          closeSync(fd);
+        }
+      } else {
+        const fd = openSync(target, 'w');
+        try {
+          writeSync(fd, f.bytes);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
+    for (const [from, to] of spec.links ?? []) {
+      mkdirSync(dirname(join(mnt, to)), { recursive: true });
+      linkSync(join(mnt, from), join(mnt, to));
+    }
+  } finally {
+    unmount(mnt);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
+function writeFragmented(target: string, bytes: Uint8Array, pattern: number[], cluster: number): void {
+  const filler = `${target}.filler`;
+  const fd = openSync(target, 'w');
+  const fill = openSync(filler, 'w');
+  const junk = Buffer.alloc(cluster * Math.max(...pattern), 0x5a);
+  try {
+    let at = 0;
+    for (let i = 0; at < bytes.length; i++) {
+      const n = Math.min(bytes.length - at, pattern[i % pattern.length]! * cluster);
+      writeSync(fd, bytes, at, n);
+      at += n;
+      writeSync(fill, junk, 0, pattern[(i + 1) % pattern.length]! * cluster);
+    }
+  } finally {
+    closeSync(fd);
+    closeSync(fill);
+  }
+  unlinkSync(filler);
+}
+
+export type Scheme = 'none' | 'mbr' | 'mbr-logical' | 'gpt';
+
+/**
+ * A raw disk holding `volume`: unpartitioned, MBR (a small unformatted partition 1, then the volume
+ * as partition 2), MBR with the volume as logical partition 5, or GPT (an EFI system partition, then
+ * the volume as a Basic data partition 2). Returns the disk and the volume's partition number and
+ * sector offset.
+ */
+export function buildDisk(file: string, volume: string, scheme: Scheme): { partition: number; sector: number } {
+  rmSync(file, { force: true });
+  const volSectors = statSync(volume).size / 512;
+  if (scheme === 'none') {
+    execFileSync('cp', ['--sparse=always', volume, file]);
+    return { partition: 0, sector: 0 };
+  }
+  const start = 4096;
+  execFileSync('truncate', ['-s', String((start + volSectors + 2048) * 512), file]);
+  let partition: number;
+  if (scheme === 'gpt') {
+    execFileSync('sgdisk', ['-n', '1:2048:+1M', '-t', '1:EF00', '-n', `2:${start}:+${volSectors}`, '-t', '2:0700', file], { stdio: 'ignore' });
+    partition = 2;
+  } else if (scheme === 'mbr') {
+    execFileSync('sfdisk', ['-q', file], { input: `label: dos\nstart=2048, size=2048, type=c\nstart=${start}, size=${volSectors}, type=7\n` });
+    partition = 2;
+  } else {
+    // The extended partition starts one track early: its EBR sits in the sector before the logical one.
+    execFileSync('sfdisk', ['-q', file], { input: `label: dos\nstart=2048, size=1024, type=c\nstart=3072, type=5\nstart=${start}, size=${volSectors}, type=7\n` });
+    partition = 5;
+  }
+  const data = readFileSync(volume);
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, data, 0, data.length, start * 512);
+  } finally {
+    closeSync(fd);
+  }
+  return { partition, sector: start };
+}
+
+export type ImageKind = 'raw' | 'vhd-fixed' | 'vhd-dynamic' | 'vhdx';
+
+/** Wraps a raw disk as `kind` with qemu-img (force_size keeps VHDs at the exact byte size). */
+export function convertDisk(raw: string, kind: ImageKind, out: string): string {
+  rmSync(out, { force: true });
+  if (kind === 'raw') execFileSync('cp', ['--sparse=always', raw, out]);
+  else if (kind === 'vhdx') execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vhdx', '-o', 'subformat=dynamic', raw, out]);
+  else execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vpc', '-o', `subformat=${kind === 'vhd-fixed' ? 'fixed' : 'dynamic'},force_size=on`, raw, out]);
+  return out;
+}
+
+/** Sleuth Kit's bytes for `path` on the volume at `sector` of `disk` (ifind then icat). */
+export function sleuthKitRead(disk: string, sector: number, path: string): Buffer {
+  const inode = execFileSync('ifind', ['-o', String(sector), '-n', path, disk], { encoding: 'utf8' }).trim();
+  return execFileSync('icat', ['-o', String(sector), disk, inode], { maxBuffer: 512 * 1024 * 1024 });
+}
+
+/** ntfs-3g's bytes for `path` on a volume image (ntfscat). */
+export function ntfscatRead(volume: string, path: string): Buffer {
+  return execFileSync('ntfscat', ['-f', volume, path], { maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+}
