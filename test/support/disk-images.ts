@@ -50,11 +50,14 @@ export interface VolumeFile {
   path: string;
   bytes: Uint8Array;
   /**
-   * Write the file in pieces interleaved with a filler file that is deleted afterwards, so its
-   * clusters come out fragmented: piece i is `pattern[i % n]` clusters, each followed by
-   * `pattern[(i + 1) % n]` clusters of filler.
+   * Write the file in pieces interleaved with a filler file that is deleted afterwards: piece i is
+   * `pattern[i % n]` clusters, each followed by `pattern[(i + 1) % n]` clusters of filler. ntfs-3g
+   * extends a file in place when it can and starts each new file in the next 4096-cluster page of
+   * its bitmap, so this fragments only on volumes of one page (16 MiB at 4 KiB clusters).
    */
   fragment?: number[];
+  /** For big files on bigger volumes: write into the holes of a filled volume (writeScattered). */
+  scatter?: number[];
   /** Leave a hole (a sparse run) of this many bytes before byte `at`. */
   hole?: { at: number; length: number };
 }
@@ -91,9 +94,12 @@ export function buildNtfsVolume(file: string, spec: VolumeSpec): void {
       // FILE_ATTRIBUTE_COMPRESSED (0x800) through ntfs-3g's attribute xattr, big-endian.
       execFileSync('setfattr', ['-n', 'system.ntfs_attrib_be', '-v', '0x00000810', join(mnt, dir)]);
     }
+    for (const f of spec.files) mkdirSync(dirname(join(mnt, f.path)), { recursive: true });
+    const scattered = spec.files.filter((f) => f.scatter);
+    if (scattered.length > 0) writeScattered(mnt, scattered, cluster);
     for (const f of spec.files) {
       const target = join(mnt, f.path);
-      mkdirSync(dirname(target), { recursive: true });
+      if (f.scatter) continue;
       if (f.fragment) writeFragmented(target, f.bytes, f.fragment, cluster);
       else if (f.hole) {
         const fd = openSync(target, 'w');
@@ -142,6 +148,60 @@ function writeFragmented(target: string, bytes: Uint8Array, pattern: number[], c
   unlinkSync(filler);
 }
 
+/**
+ * Fragments big files the way a long-used volume does: the volume is first filled with alternating
+ * "hole" and "keep" filler files (`pattern` gives their sizes in clusters, hole first), then
+ * completely, then the holes are deleted and the files written, so ntfs-3g's allocator has only
+ * the holes to give (it places consecutive new files in different bitmap pages, so the holes come
+ * out in runs of a few dozen clusters: enough for thousands of runs and an attribute list).
+ */
+function writeScattered(mnt: string, files: VolumeFile[], cluster: number): void {
+  const fill = join(mnt, '.fill');
+  mkdirSync(fill);
+  const holes: string[] = [];
+  const need = files.reduce((sum, f) => sum + Math.ceil(f.bytes.length / cluster) + 2, 0);
+  const junk = Buffer.alloc(cluster * 64, 0x5a);
+  const writeFile = (path: string, clusters: number, chunk = 64): boolean => {
+    const fd = openSync(path, 'w');
+    try {
+      for (let left = clusters; left > 0; ) {
+        const n = Math.min(left, chunk);
+        writeSync(fd, junk, 0, n * cluster);
+        left -= n;
+      }
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') return false;
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  // Fillers follow the first file's pattern (each file's own pattern only differs in hole sizes).
+  const pattern = files[0]!.scatter!;
+  let got = 0;
+  for (let i = 0; got < need; i++) {
+    const hole = join(fill, `h${i}`);
+    if (!writeFile(hole, pattern[(2 * i) % pattern.length]!)) break;
+    holes.push(hole);
+    got += pattern[(2 * i) % pattern.length]!;
+    if (!writeFile(join(fill, `k${i}`), pattern[(2 * i + 1) % pattern.length]!)) break;
+  }
+  // Fill the rest in big writes, then cluster by cluster: a failed big write leaves its tail free.
+  for (let i = 0; writeFile(join(fill, `rest${i}`), 1 << 20); i++);
+  for (let i = 0; writeFile(join(fill, `tail${i}`), 1 << 20, 1); i++);
+  for (const h of holes) unlinkSync(h);
+  for (const f of files) {
+    const fd = openSync(join(mnt, f.path), 'w');
+    try {
+      writeSync(fd, f.bytes);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  rmSync(fill, { recursive: true, force: true });
+}
+
 export type Scheme = 'none' | 'mbr' | 'mbr-logical' | 'gpt';
 
 /**
@@ -185,6 +245,7 @@ export type ImageKind = 'raw' | 'vhd-fixed' | 'vhd-dynamic' | 'vhdx';
 
 /** Wraps a raw disk as `kind` with qemu-img (force_size keeps VHDs at the exact byte size). */
 export function convertDisk(raw: string, kind: ImageKind, out: string): string {
+  if (out === raw) return out;
   rmSync(out, { force: true });
   if (kind === 'raw') execFileSync('cp', ['--sparse=always', raw, out]);
   else if (kind === 'vhdx') execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vhdx', '-o', 'subformat=dynamic', raw, out]);

@@ -162,7 +162,7 @@ export class NtfsVolume {
     }
     if (attr.resident) return attr.resident.slice();
     if (attr.flags & ATTR_ENCRYPTED) throw this.error(what, 'the file is EFS-encrypted; its bytes cannot be read without the user\'s key');
-    const s = attribute ? await this.streamOf(rec, attr, what) : await this.stream(rec, attr.type, attr.name, what);
+    const s = attribute ? this.streamOf(attr) : await this.stream(rec, attr.type, attr.name, what);
     if (s.dataSize > limit || s.dataSize > Math.max(this.source.size, 1 << 20)) throw this.error(what, `data size ${s.dataSize} exceeds the ${Math.min(limit, this.source.size)} bytes accepted`);
     const out = new Uint8Array(s.dataSize);
     if ((s.flags & ATTR_COMPRESSED) !== 0 && s.compressionUnit > 0) await this.readCompressed(s, out, what);
@@ -170,10 +170,10 @@ export class NtfsVolume {
     return out;
   }
 
-  private async streamOf(rec: FileRecord, attr: Attribute, what: string): Promise<Stream> {
-    return attr.nonResident!.startVcn === 0 && rec.attributes.includes(attr) && !rec.attributes.some((a) => a.type === ATTR.ATTRIBUTE_LIST)
-      ? { runs: attr.nonResident!.runs, dataSize: attr.nonResident!.dataSize, initializedSize: attr.nonResident!.initializedSize, compressionUnit: attr.nonResident!.compressionUnit, flags: attr.flags }
-      : this.stream(rec, attr.type, attr.name, what);
+  /** The stream of one attribute on its own (an attribute list is never split across records). */
+  private streamOf(attr: Attribute): Stream {
+    const nr = attr.nonResident!;
+    return { runs: nr.runs, dataSize: nr.dataSize, initializedSize: nr.initializedSize, compressionUnit: nr.compressionUnit, flags: attr.flags };
   }
 
   /** Reads the initialized part run by run (one read per run); sparse runs and the tail stay zero. */
