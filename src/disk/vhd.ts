@@ -63,14 +63,18 @@ async function openDynamic(file: ByteSource, footer: Uint8Array, size: number): 
   const bat = view(batBytes);
   // Each block starts with its sector bitmap, padded to a sector ("Block Allocation Table and Data Blocks").
   const bitmapSize = Math.ceil(blockSize / SECTOR / 8 / SECTOR) * SECTOR;
+  // Every allocated block must lie inside the file: checked once here, so a truncated or damaged
+  // image is refused even when the blocks a check needs happen to survive.
+  const usedEntries = Math.ceil(size / blockSize);
+  for (let index = 0; index < usedEntries; index++) {
+    const sector = bat.getUint32(index * 4);
+    if (sector !== 0xffffffff && sector * SECTOR + bitmapSize + blockSize > file.size - FOOTER_SIZE) {
+      throw diskError(file, `VHD block allocation table entry ${index} at ${hex(batAt + index * 4)}`, `block at sector ${hex(sector)} lies outside the ${file.size}-byte file (truncated image?)`);
+    }
+  }
   const blockData = (index: number): number | undefined => {
     const sector = bat.getUint32(index * 4);
-    if (sector === 0xffffffff) return undefined;
-    const at = sector * SECTOR + bitmapSize;
-    if (at + blockSize > file.size) {
-      throw diskError(file, `VHD block allocation table entry ${index} at ${hex(batAt + index * 4)}`, `block at sector ${hex(sector)} lies outside the ${file.size}-byte file`);
-    }
-    return at;
+    return sector === 0xffffffff ? undefined : sector * SECTOR + bitmapSize;
   };
   return {
     name: file.name,

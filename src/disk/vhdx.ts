@@ -148,7 +148,10 @@ export async function openVhdx(file: ByteSource): Promise<ByteSource> {
   const entries = payloadBlocks + Math.floor((payloadBlocks - 1) / chunkRatio);
   if (entries * 8 > batRegion.length) throw diskError(file, `VHDX BAT region at ${hex(batRegion.offset)}`, `${batRegion.length} bytes cannot hold the ${entries} entries a ${meta.diskSize}-byte disk needs`);
   const bat = view(await readRange(file, batRegion.offset, entries * 8, `VHDX BAT at ${hex(batRegion.offset)}`));
-  const blockAt = (block: number): number | undefined => {
+  // Every present block must lie inside the file: checked once here, so a truncated or damaged
+  // image is refused even when the blocks a check needs happen to survive.
+  for (let block = 0; block < payloadBlocks; block++) blockAt(block);
+  function blockAt(block: number): number | undefined {
     const index = block + Math.floor(block / chunkRatio);
     const entry = bat.getBigUint64(index * 8, true);
     const state = Number(entry & 7n);
@@ -157,9 +160,9 @@ export async function openVhdx(file: ByteSource): Promise<ByteSource> {
     // NOT_PRESENT, UNDEFINED, ZERO and UNMAPPED all read as zeros without a parent (§2.5.1.1).
     if (state !== PAYLOAD_BLOCK_FULLY_PRESENT) return undefined;
     const at = Number(entry >> 20n) * MiB;
-    if (at < MiB || at + meta.blockSize > file.size) throw diskError(file, what, `payload block at ${hex(at)} lies outside the ${file.size}-byte file`);
+    if (at < MiB || at + meta.blockSize > file.size) throw diskError(file, what, `payload block at ${hex(at)} lies outside the ${file.size}-byte file (truncated image?)`);
     return at;
-  };
+  }
   return {
     name: file.name,
     size: meta.diskSize,
