@@ -133,8 +133,9 @@ test('property: however the hives are fragmented, driftscan reads the bytes Sleu
   const dir = scratchDir('driftscan-frag-');
   const volume = join(dir, 'vol.img');
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 }), fc.constantFrom<Scheme>('mbr', 'gpt'), fc.constantFrom<ImageKind>('vhd-dynamic', 'vhdx'), (pattern, scheme, kind) => {
-      buildNtfsVolume(volume, { sizeMiB: 12, clusterSize: 1024, files: hiveFiles(SAMPLE, pattern) });
+    fc.property(fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 }), fc.option(fc.integer({ min: 1 }), { nil: undefined }), fc.constantFrom<Scheme>('mbr', 'gpt'), fc.constantFrom<ImageKind>('vhd-dynamic', 'vhdx'), (pattern, shuffle, scheme, kind) => {
+      const files = shuffle === undefined ? hiveFiles(SAMPLE, pattern) : hiveFiles(SAMPLE).map((f) => ({ ...f, shuffle }));
+      buildNtfsVolume(volume, { sizeMiB: 12, clusterSize: 1024, files });
       const raw = join(dir, 'disk.raw');
       const { sector } = buildDisk(raw, volume, scheme);
       const image = convertDisk(raw, kind, join(dir, `disk.${kind}`));

@@ -6,7 +6,7 @@
  * Images land in a temp folder; nothing large is committed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -58,6 +58,12 @@ export interface VolumeFile {
   fragment?: number[];
   /** For big files on bigger volumes: write into the holes of a filled volume (writeScattered). */
   scatter?: number[];
+  /**
+   * Write the clusters in an order shuffled by this seed, into a file first extended sparse: ntfs-3g
+   * places each cluster next to one already written, so VCN order and LCN order part and the run
+   * list gets many runs with negative deltas, on a volume of any size.
+   */
+  shuffle?: number;
   /** Leave a hole (a sparse run) of this many bytes before byte `at`. */
   hole?: { at: number; length: number };
 }
@@ -101,6 +107,7 @@ export function buildNtfsVolume(file: string, spec: VolumeSpec): void {
       const target = join(mnt, f.path);
       if (f.scatter) continue;
       if (f.fragment) writeFragmented(target, f.bytes, f.fragment, cluster);
+      else if (f.shuffle !== undefined) writeShuffled(target, f.bytes, f.shuffle, cluster);
       else if (f.hole) {
         const fd = openSync(target, 'w');
         try {
@@ -125,6 +132,23 @@ export function buildNtfsVolume(file: string, spec: VolumeSpec): void {
   } finally {
     unmount(mnt);
     rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
+function writeShuffled(target: string, bytes: Uint8Array, seed: number, cluster: number): void {
+  const order = [...Array(Math.ceil(bytes.length / cluster)).keys()];
+  let x = seed >>> 0 || 1;
+  for (let i = order.length - 1; i > 0; i--) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; // xorshift32
+    const j = x % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const fd = openSync(target, 'w');
+  try {
+    ftruncateSync(fd, bytes.length);
+    for (const c of order) writeSync(fd, bytes, c * cluster, Math.min(cluster, bytes.length - c * cluster), c * cluster);
+  } finally {
+    closeSync(fd);
   }
 }
 
