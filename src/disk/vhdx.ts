@@ -4,11 +4,12 @@
  * the block allocation table (§2.5). All fields are little-endian.
  *
  * A header whose LogGuid is not zero says the log holds writes that were never applied to the file
- * (§2.3: "the log must be replayed before the file is used"); such a file is refused with a located
- * error rather than read stale. A differencing disk (HasParent) is refused too.
+ * (§2.3); they are replayed in memory (vhdx-log.ts) and everything after the headers is read
+ * through them. A differencing disk (HasParent) is refused.
  */
 import { ascii, diskError, guid, hex, readRange, u64, view, type ByteSource } from './byte-source.js';
 import { crc32c } from './checksums.js';
+import { replayVhdxLog } from './vhdx-log.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -132,13 +133,10 @@ async function metadata(file: ByteSource, region: Region): Promise<Metadata> {
   return { blockSize, diskSize, sectorSize };
 }
 
-/** Opens a VHDX image as the virtual disk it holds. */
-export async function openVhdx(file: ByteSource): Promise<ByteSource> {
-  const header = await currentHeader(file);
-  if (header.logGuid !== ZERO_GUID) {
-    throw diskError(file, `VHDX header at ${hex(header.at)}`, `the log at ${hex(header.logOffset)} (${header.logLength} bytes, LogGuid ${header.logGuid}) holds writes not yet applied to the file ` +
-      '(the disk was not closed cleanly); attach it once to Hyper-V or run `qemu-img check -r all` to replay the log, then check it again');
-  }
+/** Opens a VHDX image as the virtual disk it holds, replaying its log in memory when it has one. */
+export async function openVhdx(image: ByteSource): Promise<ByteSource> {
+  const header = await currentHeader(image);
+  const file = header.logGuid === ZERO_GUID ? image : await replayVhdxLog(image, header);
   const regions = await regionTable(file);
   const meta = await metadata(file, regions.get(METADATA_REGION)!);
   const batRegion = regions.get(BAT_REGION)!;

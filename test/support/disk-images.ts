@@ -6,7 +6,7 @@
  * Images land in a temp folder; nothing large is committed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, linkSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -286,4 +286,80 @@ export function sleuthKitRead(disk: string, sector: number, path: string): Buffe
 /** ntfs-3g's bytes for `path` on a volume image (ntfscat). */
 export function ntfscatRead(volume: string, path: string): Buffer {
   return execFileSync('ntfscat', ['-f', volume, path], { maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/**
+ * Leaves a VHDX "not closed cleanly": writes one log entry ([MS-VHDX] §2.3.1) that puts `writes`
+ * (4 KiB each, at 4 KiB-aligned file offsets) into the file, and sets a LogGuid in both headers.
+ * The caller then changes those sectors in the file, so only a replay brings them back. qemu-img
+ * (`check -r all`) replaying the same entry is the oracle that this writer follows the spec.
+ */
+export function addVhdxLogEntry(file: string, writes: Array<{ offset: number; data: Uint8Array }>, crc32c: (b: Uint8Array) => number): void {
+  const b = readFileSync(file);
+  const h = 64 * 1024;
+  const logLength = b.readUInt32LE(h + 68);
+  const logOffset = Number(b.readBigUInt64LE(h + 72));
+  const logGuid = Buffer.from('8f3ba2c41d7e4e5fa0b1c2d3e4f50617', 'hex');
+  const sequence = 5n;
+  const descSectors = Math.ceil((64 + writes.length * 32) / 4096);
+  const entry = Buffer.alloc((descSectors + writes.length) * 4096);
+  entry.write('loge', 0, 'latin1');
+  entry.writeUInt32LE(entry.length, 8);
+  entry.writeUInt32LE(0, 12); // tail: this entry, at the start of the log
+  entry.writeBigUInt64LE(sequence, 16);
+  entry.writeUInt32LE(writes.length, 24);
+  logGuid.copy(entry, 32);
+  entry.writeBigUInt64LE(BigInt(b.length), 48);
+  entry.writeBigUInt64LE(BigInt(b.length), 56);
+  writes.forEach((w, i) => {
+    const d = 64 + i * 32;
+    entry.write('desc', d, 'latin1');
+    Buffer.from(w.data.subarray(4092, 4096)).copy(entry, d + 4);
+    Buffer.from(w.data.subarray(0, 8)).copy(entry, d + 8);
+    entry.writeBigUInt64LE(BigInt(w.offset), d + 16);
+    entry.writeBigUInt64LE(sequence, d + 24);
+    const s = (descSectors + i) * 4096;
+    entry.write('data', s, 'latin1');
+    entry.writeUInt32LE(Number(sequence >> 32n), s + 4);
+    Buffer.from(w.data.subarray(8, 4092)).copy(entry, s + 8);
+    entry.writeUInt32LE(Number(sequence & 0xffffffffn), s + 4092);
+  });
+  entry.writeUInt32LE(crc32c(entry), 4);
+  if (entry.length > logLength) throw new Error('log entry larger than the log');
+  entry.copy(b, logOffset);
+  for (const at of [64 * 1024, 128 * 1024]) {
+    logGuid.copy(b, at + 48);
+    b.writeUInt32LE(0, at + 4);
+    b.writeUInt32LE(crc32c(b.subarray(at, at + 4096)), at + 4);
+  }
+  writeFileSync(file, b);
+}
+
+/**
+ * Where guest byte `offset` of a VHDX lives in its file, from its region table, file parameters and
+ * BAT ([MS-VHDX] §2.2.3, §2.6.2.1, §2.5; `qemu-img map` does not report VHDX file offsets).
+ * Assumes 512-byte logical sectors, as qemu-img writes them.
+ */
+export function vhdxHostOffset(image: string, offset: number): number {
+  const b = readFileSync(image);
+  const rt = 192 * 1024;
+  const region = (guidHex: string) => {
+    for (let i = 0; i < b.readUInt32LE(rt + 8); i++) {
+      const e = rt + 16 + i * 32;
+      if (b.subarray(e, e + 16).toString('hex') === guidHex) return Number(b.readBigUInt64LE(e + 16));
+    }
+    throw new Error(`${image}: no region ${guidHex}`);
+  };
+  const bat = region('6677c22d23f600429d64115e9bfd4a08');
+  const meta = region('06a27c8b90479a4bb8fe575f050f886e');
+  let blockSize = 0;
+  for (let i = 0; i < b.readUInt16LE(meta + 10); i++) {
+    const e = meta + 32 + i * 32;
+    if (b.subarray(e, e + 16).toString('hex') === '3767a1ca36fa434db3b633f0aa44e76b') blockSize = b.readUInt32LE(meta + b.readUInt32LE(e + 16));
+  }
+  const block = Math.floor(offset / blockSize);
+  const chunkRatio = (2 ** 23 * 512) / blockSize;
+  const entry = b.readBigUInt64LE(bat + (block + Math.floor(block / chunkRatio)) * 8);
+  if ((entry & 7n) !== 6n) throw new Error(`${image}: block ${block} is not present`);
+  return Number(entry >> 20n) * 1024 * 1024 + (offset % blockSize);
 }
