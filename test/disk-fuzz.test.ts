@@ -240,7 +240,7 @@ test('unsupported and non-Windows disks: one line naming the file and what was f
   b.writeUInt32BE(vhdChecksum(b.subarray(foot), 64), foot + 64);
   writeFileSync(diff, b);
   refused(diff, /VHD footer at 0x[0-9a-f]+: a differencing VHD/);
-  // A VHDX whose header names a log (LogGuid not zero) has writes not yet in the file.
+  // A VHDX whose header names a log (LogGuid not zero) that holds no valid entries cannot be replayed.
   const dirty = copy('dirty.vhdx', f.images.vhdx);
   const v = readFileSync(dirty);
   for (const at of [64 * 1024, 128 * 1024]) {
@@ -249,6 +249,6 @@ test('unsupported and non-Windows disks: one line naming the file and what was f
     v.writeUInt32LE(crc32c(v.subarray(at, at + 4096)), at + 4);
   }
   writeFileSync(dirty, v);
-  refused(dirty, /VHDX header at 0x[12]0000: the log at 0x[0-9a-f]+ .* holds writes not yet applied/);
+  refused(dirty, /VHDX log at 0x[0-9a-f]+ \(LogGuid 11111111-.*named by the header at 0x[12]0000\): .*no valid sequence of entries/);
   refused(join(f.dir, 'nonexistent.vhdx'), /cannot read disk image .*: no such file/);
 });
