@@ -43,8 +43,9 @@ Examples:
 Each --hive file must hold the hive it is given as (told from its root keys), and a NAME close to a machine
 hive's (SYTEM) is refused; user:<name> marks a user hive (a bare <name>= still works for an NTUSER.DAT).
 --image reads SYSTEM, SOFTWARE, SAM and SECURITY (and .LOG1/.LOG2 of a dirty hive) from the image itself,
-reading only the blocks it needs; a BitLocker-encrypted, ReFS, Storage Spaces or dynamic-disk (LDM) volume,
-a differencing disk or a damaged structure is one error naming the file and where, exit 2.
+reading only the blocks it needs (a VHDX's pending log is replayed in memory); a BitLocker-encrypted, ReFS,
+Storage Spaces or dynamic-disk (LDM) volume, a differencing disk or a damaged structure is one error naming
+the file and where, exit 2.
 
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.

@@ -23,7 +23,7 @@ export interface ImageHives {
 
 export async function openImageHives(file: ByteSource, options: { partition?: number } = {}): Promise<ImageHives> {
   const image = await openDiskImage(file);
-  const { volume, partition } = await findWindowsVolume(image, options);
+  const { volume } = await findWindowsVolume(image, options);
   const config = await volume.lookup(CONFIG_PATH);
   const where = `${file.name}:\\${CONFIG_PATH.join('\\')}`;
   if (!config?.directory) throw volume.error('\\Windows\\System32\\config', 'no such folder on this volume');
