@@ -251,4 +251,14 @@ test('unsupported and non-Windows disks: one line naming the file and what was f
   writeFileSync(dirty, v);
   refused(dirty, /VHDX log at 0x[0-9a-f]+ \(LogGuid 11111111-.*named by the header at 0x[12]0000\): .*no valid sequence of entries/);
   refused(join(f.dir, 'nonexistent.vhdx'), /cannot read disk image .*: no such file/);
+  // A damaged NTFS volume before the Windows one (its boot sector copied into the 1 MiB EFI
+  // partition, so its MFT lies outside it) does not hide the Windows volume after it…
+  const twoVolumes = copy('two-volumes.raw');
+  patch(twoVolumes, 2048 * 512, readFileSync(f.gpt).subarray(vol, vol + 512));
+  const r = runCli(['check', 'policies/', '--image', twoVolumes]);
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  // …and when it is the only NTFS volume left, its damage is in the one-line error.
+  const onlyDamaged = copy('only-damaged.raw', twoVolumes);
+  patch(onlyDamaged, vol + 3, Buffer.from('-FVE-FS-'));
+  refused(onlyDamaged, /partition 1 \(GPT EFI system, 1 MiB at 0x100000\), MFT record 0: no "FILE" signature .*; partition 2 .*BitLocker/);
 });

@@ -15,18 +15,23 @@ export interface DiskImage {
   format: ImageFormat;
   /** The virtual disk: sector 0 is the MBR or the boot sector of an unpartitioned volume. */
   disk: ByteSource;
+  /** Logical sector size, the unit of MBR and GPT addresses: 512, or 4096 for a 4Kn VHDX. */
+  sectorSize: number;
 }
 
 export async function openDiskImage(file: ByteSource): Promise<DiskImage> {
-  if (await looksLikeVhdx(file)) return { format: 'vhdx', disk: await openVhdx(file) };
+  if (await looksLikeVhdx(file)) {
+    const { disk, sectorSize } = await openVhdx(file);
+    return { format: 'vhdx', disk, sectorSize };
+  }
   if (await looksLikeVhd(file)) {
     const { disk, type } = await openVhd(file);
-    return { format: type === 'fixed' ? 'vhd-fixed' : 'vhd-dynamic', disk };
+    return { format: type === 'fixed' ? 'vhd-fixed' : 'vhd-dynamic', disk, sectorSize: 512 };
   }
   // The name is only a promise, but a broken one is worth an error: a fixed VHD that lost its footer
   // to truncation would otherwise be read as a raw disk, and a damaged VHDX as garbage.
   const ext = /\.(vhdx?)$/i.exec(file.name)?.[1]?.toLowerCase();
   if (ext === 'vhdx') throw diskError(file, 'VHDX file type identifier at 0x0', 'no "vhdxfile" signature: not a VHDX file, or a damaged one');
   if (ext === 'vhd') throw diskError(file, `VHD footer at ${hex(Math.max(0, file.size - 512))}`, 'no "conectix" cookie in the last 512 bytes: not a VHD file, or a truncated one');
-  return { format: 'raw', disk: file };
+  return { format: 'raw', disk: file, sectorSize: 512 };
 }

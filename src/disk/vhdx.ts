@@ -134,7 +134,7 @@ async function metadata(file: ByteSource, region: Region): Promise<Metadata> {
 }
 
 /** Opens a VHDX image as the virtual disk it holds, replaying its log in memory when it has one. */
-export async function openVhdx(image: ByteSource): Promise<ByteSource> {
+export async function openVhdx(image: ByteSource): Promise<{ disk: ByteSource; sectorSize: number }> {
   const header = await currentHeader(image);
   const file = header.logGuid === ZERO_GUID ? image : await replayVhdxLog(image, header);
   const regions = await regionTable(file);
@@ -161,7 +161,7 @@ export async function openVhdx(image: ByteSource): Promise<ByteSource> {
     if (at < MiB || at + meta.blockSize > file.size) throw diskError(file, what, `payload block at ${hex(at)} lies outside the ${file.size}-byte file (truncated image?)`);
     return at;
   }
-  return {
+  const disk: ByteSource = {
     name: file.name,
     size: meta.diskSize,
     read: async (offset, length) => {
@@ -179,4 +179,5 @@ export async function openVhdx(image: ByteSource): Promise<ByteSource> {
       return out;
     },
   };
+  return { disk, sectorSize: meta.sectorSize };
 }

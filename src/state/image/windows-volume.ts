@@ -3,7 +3,7 @@
  * or the partition the user named. When there is none, the error lists what each partition held
  * (a BitLocker volume, ReFS, an LDM or Storage Spaces member, FAT) so the reason is on one line.
  */
-import { diskError, hex, readRange, sliceSource, type ByteSource } from '../../disk/byte-source.js';
+import { DiskError, diskError, hex, readRange, sliceSource, type ByteSource } from '../../disk/byte-source.js';
 import type { DiskImage } from '../../disk/image.js';
 import { readPartitionTable, type Partition } from '../../disk/partitions.js';
 import { describeVolumeKind, volumeKind } from '../../disk/volume-kind.js';
@@ -24,7 +24,7 @@ function describe(p: Partition): string {
 
 export async function findWindowsVolume(image: DiskImage, options: { partition?: number } = {}): Promise<WindowsVolume> {
   const { disk } = image;
-  const table = await readPartitionTable(disk);
+  const table = await readPartitionTable(disk, image.sectorSize);
   const found: string[] = [];
   const candidates = options.partition === undefined ? table.partitions : table.partitions.filter((p) => p.number === options.partition);
   if (options.partition !== undefined && candidates.length === 0) {
@@ -37,10 +37,17 @@ export async function findWindowsVolume(image: DiskImage, options: { partition?:
     const source: ByteSource = sliceSource(disk, p.start, p.size);
     const kind = volumeKind(await readRange(source, 0, 512, `${label}, boot sector`));
     if (kind !== 'ntfs') { found.push(`${label}: ${describeVolumeKind(kind)}`); continue; }
-    const volume = await NtfsVolume.open(source, label);
-    const system = await volume.lookup([...CONFIG_PATH, 'SYSTEM']);
-    if (system || options.partition !== undefined) return { volume, partition: p };
-    found.push(`${label}: NTFS without \\Windows\\System32\\config\\SYSTEM`);
+    if (options.partition !== undefined) return { volume: await NtfsVolume.open(source, label), partition: p };
+    // While searching, a damaged NTFS volume (a recovery partition, say) must not hide a readable
+    // Windows volume after it; if none is found, its damage is part of the one-line error.
+    try {
+      const volume = await NtfsVolume.open(source, label);
+      if (await volume.lookup([...CONFIG_PATH, 'SYSTEM'])) return { volume, partition: p };
+      found.push(`${label}: NTFS without \\Windows\\System32\\config\\SYSTEM`);
+    } catch (err) {
+      if (!(err instanceof DiskError)) throw err;
+      found.push(err.detail);
+    }
   }
   if (options.partition !== undefined) throw diskError(disk, `--partition ${options.partition}`, found[0] ?? 'not a Windows volume');
   throw diskError(disk, `${image.format} disk`, `no NTFS volume holds \\Windows\\System32\\config\\SYSTEM: ${found.join('; ') || 'the partition table lists no partitions'}`);
