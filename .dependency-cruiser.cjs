@@ -7,6 +7,7 @@ const STAGES = [
   'core',        // errors with locations, source positions, version, redaction, suggestions
   'validation',  // JSON Schema validators (ajv, precompiled at build time)
   'windows',     // the Windows data model: SIDs, SDDL, security descriptors, registry paths and values
+  'disk',        // disk images on a ByteSource: VHD, VHDX, MBR/GPT partitions, NTFS (pure: no fs/net)
   'io',          // the edge: reading input files, writing output files, the redacting console
   'state',       // machine state: the source contract and the .reg, snapshot and hive sources
   'dsc',         // Machine Configuration vocabulary: DSC resources, modules, the lock-out guard
@@ -23,7 +24,7 @@ const STAGES = [
 ];
 
 /** Stages that must stay pure: no file system, network or processes (the edges do that for them). */
-const PURE = ['windows', 'dsc', 'rules', 'evaluate', 'export', 'compile', 'rollout', 'report'];
+const PURE = ['windows', 'disk', 'dsc', 'rules', 'evaluate', 'export', 'compile', 'rollout', 'report'];
 
 const upward = STAGES.map((stage, i) => ({
   name: `no-upward-from-${stage}`,

@@ -9,9 +9,10 @@
 import { benchCompile } from './compile.js';
 import { benchExport } from './hive-export.js';
 import { benchGate } from './hive-gate.js';
+import { benchImage } from './image-gate.js';
 
 process.stdout.write(`node ${process.version}, ${process.platform}-${process.arch}\n`);
-for (const [name, bench] of [['gate', benchGate], ['export', benchExport], ['compile', benchCompile]] as const) {
+for (const [name, bench] of [['gate', benchGate], ['image', benchImage], ['export', benchExport], ['compile', benchCompile]] as const) {
   // One failing benchmark reports a short error instead of ending the run.
   try {
     bench();

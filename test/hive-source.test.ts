@@ -66,7 +66,7 @@ test('SYSTEM: CurrentControlSet resolves through Select\\Current; values match h
   // Same key through the explicit control set and through HKEY_LOCAL_MACHINE spelling.
   assert.equal(key(source.key(p(`HKEY_LOCAL_MACHINE\\system\\controlset00${current}\\SERVICES\\termservice`))).path, term.path);
   assert.deepEqual(source.key(p('HKLM\\SYSTEM\\CurrentControlSet\\Services\\NoSuchService')), { status: 'absent' });
-  assert.deepEqual(source.key(p('HKLM\\SOFTWARE\\Microsoft')), { status: 'unknown', reason: 'no SOFTWARE hive given (use --hive SOFTWARE=FILE or --windows-dir)' });
+  assert.deepEqual(source.key(p('HKLM\\SOFTWARE\\Microsoft')), { status: 'unknown', reason: 'no SOFTWARE hive given (use --hive SOFTWARE=FILE, --windows-dir or --image)' });
   assert.equal(source.key(p('HKLM\\HARDWARE\\DESCRIPTION')).status, 'unknown');
   assert.equal(source.key(p('HKCU\\Software')).status, 'unknown');
   assert.deepEqual(source.serviceState('TermService'), { status: 'unknown', reason: 'service run state is only known on a live machine' });

@@ -382,7 +382,7 @@ test('collector run as administrator: SECURITY is access denied, the rules are s
   assert.match(skipped!.message, /snapshot has no subkey list for HKLM\\SECURITY\\Policy\\Accounts; regenerate the collector/);
   // Hives without SECURITY say which hive to give.
   const noHive = runCli(['check', yaml, '--windows-dir', 'examples/image', '--format', 'json']);
-  assert.match((JSON.parse(noHive.stdout) as { results: RuleResult[] }).results[0]!.message, /no SECURITY hive given \(use --hive SECURITY=FILE or --windows-dir\)/);
+  assert.match((JSON.parse(noHive.stdout) as { results: RuleResult[] }).results[0]!.message, /no SECURITY hive given \(use --hive SECURITY=FILE, --windows-dir or --image\)/);
 });
 
 test('compile: Audit packages a DriftscanUserRight resource with the rule as data; enforcing assignments are refused at file:line:col', () => {

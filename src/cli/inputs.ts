@@ -18,12 +18,13 @@ export function hiveInputs(file: string, what: string): NamedInput[] {
   return [{ file, what }, ...findLogs(file).map((log) => ({ file: log, what: `transaction log of ${file}` }))];
 }
 
-/** Every file the machine-state options name: `--reg`, `--snapshot`, `--hive`, and the hives `--windows-dir` finds. */
+/** Every file the machine-state options name: `--reg`, `--snapshot`, `--hive`, the hives `--windows-dir` finds, `--image`. */
 export function sourceInputs(o: SourceOptions): NamedInput[] {
   return [
     ...(o.reg ?? []).map((file) => ({ file, what: '--reg input' })),
     ...(o.snapshot ?? []).map((file) => ({ file, what: '--snapshot input' })),
     ...(o.hive ?? []).flatMap((arg) => hiveInputs(parseHiveArg(arg).file, '--hive input')),
     ...(o.windowsDir ? findMachineHives(o.windowsDir).flatMap((h) => hiveInputs(h.file, `--windows-dir hive ${h.name}`)) : []),
+    ...(o.image ? [{ file: o.image, what: '--image disk' }] : []),
   ];
 }

@@ -1,6 +1,7 @@
 /**
  * Opens the machine-state sources named on the command line (`--reg`, `--snapshot`, `--hive`,
- * `--windows-dir`). File reading happens here, at the edge; parsers get bytes.
+ * `--windows-dir`, `--image`). File reading happens here, at the edge; parsers get bytes (and disk
+ * readers a `ByteSource`).
  */
 import { usageError } from '../core/diagnostics.js';
 import { MACHINE_HIVES } from '../windows/hives.js';
@@ -10,12 +11,24 @@ import { parseRegFile } from '../state/reg/parse.js';
 import { regFileSource } from '../state/reg/source.js';
 import { loadSnapshot } from '../state/snapshot/source.js';
 import { openHiveSource, type HiveSpec } from '../state/hive/hive-source.js';
+import { openFileByteSource } from '../io/file-byte-source.js';
+import { stderr } from '../io/console.js';
+import { openImageHives } from '../state/image/image-hives.js';
 
 export interface SourceOptions {
   reg?: string[];
   snapshot?: string[];
   hive?: string[];
   windowsDir?: string;
+  image?: string;
+  partition?: string;
+}
+
+/** `--partition N`: a partition number as tools show it (0: an unpartitioned disk). */
+export function parsePartition(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(text)) throw usageError(`--partition expects a partition number (1, 2, …; 0 for a disk without a partition table), got "${text}"`);
+  return Number(text);
 }
 
 
@@ -33,14 +46,30 @@ export function parseHiveArg(arg: string): HiveSpec {
 }
 
 /** Opens every source given; at least one is required. */
-export function openSources(o: SourceOptions): StateSource {
+export async function openSources(o: SourceOptions): Promise<StateSource> {
   const sources: StateSource[] = [];
   for (const file of o.reg ?? []) sources.push(regFileSource(parseRegFile(readInputFile(file), file), file));
   for (const file of o.snapshot ?? []) sources.push(loadSnapshot(readInputFile(file), file));
   const hives = (o.hive ?? []).map(parseHiveArg);
-  if (hives.length > 0 || o.windowsDir) sources.push(openHiveSource(hives, o.windowsDir ? { windowsDir: o.windowsDir } : {}));
+  if (o.image && o.windowsDir) throw usageError('--image and --windows-dir both name a Windows volume: give one');
+  if (o.partition !== undefined && !o.image) throw usageError('--partition picks a partition of --image: give --image too');
+  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition)) } : undefined;
+  if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}) }));
   if (sources.length === 0) {
-    throw usageError('no machine state given: use --reg FILE, --snapshot FILE, --hive NAME=FILE or --windows-dir DIR');
+    throw usageError('no machine state given: use --reg FILE, --snapshot FILE, --hive NAME=FILE, --windows-dir DIR or --image DISK');
   }
   return combineSources(sources);
+}
+
+/** The machine hives of a disk image (VHD, VHDX or raw), read without mounting it. */
+export async function readImageHives(image: string, partition?: number): Promise<HiveSpec[]> {
+  const file = await openFileByteSource(image);
+  try {
+    const found = await openImageHives(file, partition === undefined ? {} : { partition });
+    // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
+    if (process.env.DRIFTSCAN_IO_STATS) stderr.write(`driftscan: read ${file.stats.bytes} bytes in ${file.stats.reads} reads from ${image}\n`);
+    return found.hives;
+  } finally {
+    await file.close();
+  }
 }

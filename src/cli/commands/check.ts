@@ -21,6 +21,9 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('--snapshot <file>', 'a JSON snapshot written by the collector script (driftscan collector); repeatable', collect)
     .option('--hive <name=file>', 'an offline hive: SYSTEM, SOFTWARE, SAM or SECURITY=FILE, or user:<name>=NTUSER.DAT; the file must be that hive; repeatable', collect)
     .option('--windows-dir <dir>', 'a mounted Windows volume or its Windows folder: finds the hives and their logs')
+    .option('--image <disk>', 'a disk image (VHD fixed or dynamic, VHDX, raw .img/.raw): finds the NTFS volume holding ' +
+      '\\Windows\\System32\\config\\SYSTEM (MBR or GPT) and reads its hives and logs without mounting anything')
+    .option('--partition <n>', 'with --image: read this partition (numbered as fdisk/sgdisk show them) instead of searching')
     .addOption(new Option('-f, --format <format>', 'output format').choices([...REPORT_FORMATS]).default('table'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout: a regular file is replaced atomically ' +
       '(through a symbolic link, the target); a device, FIFO or /dev/stdout is written through; an input file is refused')
@@ -35,9 +38,14 @@ Examples:
   driftscan check --windows-dir /mnt/image --format sarif --output reports/driftscan.sarif
   driftscan check policies/ --hive SYSTEM=SYSTEM --hive SOFTWARE=SOFTWARE --format junit -o reports/junit.xml
   driftscan check policies/ --windows-dir /mnt/image --hive user:alice=/mnt/image/Users/alice/NTUSER.DAT
+  driftscan check policies/ --image output-windows/disk.vhdx --format junit -o reports/junit.xml
 
 Each --hive file must hold the hive it is given as (told from its root keys), and a NAME close to a machine
 hive's (SYTEM) is refused; user:<name> marks a user hive (a bare <name>= still works for an NTUSER.DAT).
+--image reads SYSTEM, SOFTWARE, SAM and SECURITY (and .LOG1/.LOG2 of a dirty hive) from the image itself,
+reading only the blocks it needs (a VHDX's pending log is replayed in memory); a BitLocker-encrypted, ReFS,
+Storage Spaces or dynamic-disk (LDM) volume, a differencing disk or a damaged structure is one error naming
+the file and where, exit 2.
 
 A rule the source cannot answer (no ACLs in a .reg file, a hive that was not given) is "skipped" with the
 reason and does not fail the run unless --fail-on-skipped; a waived failure is "waived" and does not fail it.
@@ -47,7 +55,7 @@ With --fail-on-severity high, only high and critical failures make the run exit 
 A rule that could not be evaluated because the state is damaged is "error" and makes the run exit 2.
 The table shows a field (title, expected, found, message) up to 2,000 characters or 30 lines and then says
 how long it is; --format json (and sarif, junit, markdown) carry the full text.`)
-    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; allowAllSkipped?: boolean; failOnSeverity: Severity }) => {
+    .action(async (paths: string[], o: { reg?: string[]; snapshot?: string[]; hive?: string[]; windowsDir?: string; image?: string; partition?: string; format: ReportFormat; output?: string; param?: string[]; color: boolean; failOnSkipped?: boolean; allowAllSkipped?: boolean; failOnSeverity: Severity }) => {
       // Loaded on use so `--help`, `--version` and other commands start without them.
       const [{ loadBaselines }, { evaluate }, { renderReport, summaryLine }, { emit, prepareOutput }, { openSources }, { baselineInputs, sourceInputs }] = await Promise.all([
         import('../../baseline/load.js'),
@@ -62,7 +70,7 @@ how long it is; --format json (and sarif, junit, markdown) carry the full text.`
       // Before anything is read: an output that is one of the inputs would destroy it.
       const output = o.output === undefined ? undefined : prepareOutput(o.output, [...baselineInputs(files), ...sourceInputs(o)], { what: 'report' });
       const baselines = loadBaselines(files, { parameters: params });
-      const source = openSources(o);
+      const source = await openSources(o);
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(output, renderReport(report, o.format, { color, cwd: process.cwd() }), 'report');

@@ -3,7 +3,8 @@
  * to see what a failed gate saw. The dump itself is `export/dump.ts`; this is flags and I/O.
  */
 import { Option, type Command } from 'commander';
-import { usageError } from '../../core/diagnostics.js';
+import { DriftscanError, usageError } from '../../core/diagnostics.js';
+import { MACHINE_HIVES, machineHive } from '../../windows/hives.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../export/formats.js';
 import type { RegistryPath } from '../../windows/registry-path.js';
 import { EXIT } from '../exit-codes.js';
@@ -19,7 +20,9 @@ export const register: RegisterCommand = (program: Command, setExit) => {
       'Dump a registry hive file, or the subtree under one key, as a .reg file or as a JSON snapshot, to see exactly ' +
         'what a gate read from an image. A dirty hive is read with its .LOG1/.LOG2 when they sit next to it.',
     )
-    .requiredOption('--hive <file>', 'the hive file (SYSTEM, SOFTWARE, SAM, SECURITY, NTUSER.DAT, …)')
+    .requiredOption('--hive <file>', 'the hive file (SYSTEM, SOFTWARE, SAM, SECURITY, NTUSER.DAT, …); with --image, the machine hive\'s name')
+    .option('--image <disk>', 'read the hive out of this disk image (VHD, VHDX, raw) without mounting it, as check --image does')
+    .option('--partition <n>', 'with --image: read this partition instead of searching for the Windows volume')
     .option('--path <key>', 'export only this key and its subkeys: a path below the hive root (ControlSet001\\Services) ' +
       'or a full path (HKLM\\SYSTEM\\CurrentControlSet\\Services; CurrentControlSet is resolved through Select\\Current)')
     .option('--prefix <root>', 'the key the hive is mounted at (default from the file name: SYSTEM → HKEY_LOCAL_MACHINE\\SYSTEM, ' +
@@ -34,11 +37,12 @@ Examples:
   driftscan export --hive /mnt/image/Windows/System32/config/SYSTEM --path 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\TermService' --security
   driftscan export --hive SOFTWARE --format json --output software.json
   driftscan export --hive hivex.hive --prefix 'HKEY_LOCAL_MACHINE\\TEST' -o test.reg
+  driftscan export --image disk.vhdx --hive SOFTWARE --path 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion'
 
 Keys whose cells are damaged are exported as far as they can be read, with a "; driftscan: unreadable: …"
 comment (reg) or an "error" field (json) on stdout; each problem is also printed to stderr and the exit code
 is 2. With --output such an incomplete export is not written (an existing file stays as it was).`)
-    .action(async (o: { hive: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
+    .action(async (o: { hive: string; image?: string; partition?: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
       const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openOutput, prepareOutput }, { hiveInputs }] = await Promise.all([
         import('../../state/hive/hive-source.js'),
         import('../../export/dump.js'),
@@ -46,8 +50,11 @@ is 2. With --output such an incomplete export is not written (an existing file s
         import('../../io/output-file.js'),
         import('../inputs.js'),
       ]);
+      const image = o.image === undefined ? undefined : machineHive(o.hive);
+      if (o.image !== undefined && !image) throw usageError(`--hive ${o.hive}: with --image, give the machine hive to export (${MACHINE_HIVES.join(', ')})`);
+      if (o.partition !== undefined && o.image === undefined) throw usageError('--partition picks a partition of --image: give --image too');
       // Before anything is read: `export --hive H -o H` (or -o H.LOG1) would replace what it reads.
-      const target = o.output === undefined ? undefined : prepareOutput(o.output, hiveInputs(o.hive, '--hive input'), { what: 'export' });
+      const target = o.output === undefined ? undefined : prepareOutput(o.output, o.image ? [{ file: o.image, what: '--image disk' }] : hiveInputs(o.hive, '--hive input'), { what: 'export' });
       const prefixText = o.prefix ?? defaultPrefix(o.hive);
       if (!prefixText) {
         throw usageError(`cannot tell where ${o.hive} is mounted from its name: pass --prefix (e.g. --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE')`);
@@ -58,7 +65,13 @@ is 2. With --output such an incomplete export is not written (an existing file s
       } catch (err) {
         throw usageError(`--prefix: ${(err as Error).message}`);
       }
-      const hive = openHiveFile(o.hive);
+      let hive;
+      if (o.image !== undefined) {
+        const { readImageHives, parsePartition } = await import('../sources.js');
+        const found = (await readImageHives(o.image, parsePartition(o.partition))).find((h) => h.name === image);
+        if (!found?.hive) throw new DriftscanError(`\\Windows\\System32\\config has no ${image} hive`, { location: { file: o.image } });
+        hive = found.hive;
+      } else hive = openHiveFile(o.hive);
       for (const n of hive.notices) stderr.write(`driftscan: warning: ${n}\n`);
       const { key, segments } = findStartKey(hive, prefix, o.path);
       const base: RegistryPath = { root: prefix.root, segments: [...prefix.segments, ...segments] };

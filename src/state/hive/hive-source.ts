@@ -26,6 +26,8 @@ export interface HiveSpec {
    * name looks like and whatever user keys the file has (only a machine hive is refused).
    */
   user?: boolean;
+  /** Already opened (a hive read out of a disk image by state/image/); `file` then only names it. */
+  hive?: Hive;
 }
 
 interface Mounted {
@@ -47,11 +49,13 @@ const HIVE_NAMES = `${MACHINE_HIVES.join(', ')}, or user:NAME for a user's NTUSE
  * file must hold the hive it is mounted as — a SAM hive given as SYSTEM, or a SYSTEM hive given
  * under a user name, would otherwise answer every rule "unknown" and a gate would pass on nothing.
  */
-export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string } = {}): StateSource {
-  const specs = new Map<string, { spec: HiveSpec; kind: HiveKind; explicit: boolean }>();
+export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string; found?: { by: string; hives: HiveSpec[] } } = {}): StateSource {
+  const specs = new Map<string, { spec: HiveSpec; kind: HiveKind; explicit: boolean; by?: string }>();
   if (options.windowsDir) {
     for (const spec of findMachineHives(options.windowsDir)) specs.set(spec.name, { spec, kind: spec.name as MachineHive, explicit: false });
   }
+  // Machine hives found some other way (in a disk image by `--image`): like --windows-dir's.
+  for (const spec of options.found?.hives ?? []) specs.set(spec.name, { spec, kind: spec.name as MachineHive, explicit: false, by: options.found!.by });
   const seen = new Set<string>();
   for (const spec of hives) {
     const machine = spec.user ? undefined : machineHive(spec.name);
@@ -64,9 +68,9 @@ export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string
   const machine = new Map<string, Mounted>();
   const users = new Map<string, Mounted>();
   let currentUser: Mounted | undefined;
-  for (const { spec, kind, explicit } of specs.values()) {
-    const hive = openHiveFile(spec.file);
-    checkHiveKind(hive, spec, kind, explicit);
+  for (const { spec, kind, explicit, by } of specs.values()) {
+    const hive = spec.hive ?? openHiveFile(spec.file);
+    checkHiveKind(hive, spec, kind, explicit, by);
     const mounted: Mounted = { name: spec.name, file: spec.file, hive, prefix: kind === 'user' ? `HKU\\${spec.name}` : `HKLM\\${spec.name}` };
     if (kind !== 'user') machine.set(spec.name, mounted);
     else {
@@ -99,7 +103,7 @@ export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string
         if (name === 'HARDWARE') return { status: 'unknown', reason: 'HKLM\\HARDWARE is built at boot and is not stored in any hive file' };
         if (!(MACHINE_HIVES as readonly string[]).includes(name)) return { status: 'unknown', reason: `HKLM\\${first} is not a hive driftscan can read offline` };
         mount = machine.get(name);
-        if (!mount) return { status: 'unknown', reason: `no ${name} hive given (use --hive ${name}=FILE or --windows-dir)` };
+        if (!mount) return { status: 'unknown', reason: `no ${name} hive given (use --hive ${name}=FILE, --windows-dir or --image)` };
         const resolved = goesThroughCurrentControlSet(path) ? resolveCurrentControlSet(path, currentControlSet(mount)) : path;
         rest = resolved.segments.slice(1);
         break;
@@ -169,7 +173,7 @@ function checkUserName(spec: HiveSpec): void {
 }
 
 /** Refuses a file that does not hold the hive it is mounted as, saying what it does hold. */
-function checkHiveKind(hive: Hive, spec: HiveSpec, want: HiveKind, explicit: boolean): void {
+function checkHiveKind(hive: Hive, spec: HiveSpec, want: HiveKind, explicit: boolean, by = '--windows-dir'): void {
   const root = hive.root();
   const { subkeys, errors } = root.readable();
   const names = subkeys.map((k) => k.name);
@@ -180,7 +184,7 @@ function checkHiveKind(hive: Hive, spec: HiveSpec, want: HiveKind, explicit: boo
   // A damaged root subkey list explains a missing mark better than "wrong hive".
   if (errors.length > 0) throw errors[0]!;
   const shown = names.length === 0 ? 'no subkeys' : `root keys ${names.slice(0, 8).map(quoteName).join(', ')}${names.length > 8 ? ', …' : ''}`;
-  const mountedAs = want === 'user' ? `--hive ${spec.user ? 'user:' : ''}${spec.name}` : explicit ? `--hive ${want}` : `--windows-dir (as ${want})`;
+  const mountedAs = want === 'user' ? `--hive ${spec.user ? 'user:' : ''}${spec.name}` : explicit ? `--hive ${want}` : `${by} (as ${want})`;
   const location = { file: spec.file, offset: BASE_BLOCK_SIZE + root.offset };
   const other = kinds.find((k) => k !== want);
   if (kinds.length === 1 && other) {

@@ -1,0 +1,78 @@
+/**
+ * The seam every disk reader works on: an async random-access byte source. A local file
+ * (`io/file-byte-source.ts`) and, later, an HTTP range source over a Blob SAS URL implement it the
+ * same way; the readers above it (VHD, VHDX, partitions, NTFS) never know which one they have.
+ * Readers ask only for the bytes they need, so an image of 64 GB is read in kilobytes and megabytes.
+ */
+import { DriftscanError } from '../core/diagnostics.js';
+
+export interface ByteSource {
+  /** What errors name as the file: the image path (never a URL with its SAS token). */
+  readonly name: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /**
+   * Exactly `length` bytes at `offset`; the caller has checked the range lies inside `size`.
+   * An implementation may return a view into a shared buffer only if it never reuses it.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** One disk reader's failure: `disk.vhdx: VHDX region table at 0x30000: checksum mismatch`. */
+export class DiskError extends DriftscanError {}
+
+/** `0x1f000` — the way every disk message writes offsets. */
+export function hex(n: number | bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+/** A located error about `what` (a structure and where it sits) in `source`. */
+export function diskError(source: { name: string }, what: string, problem: string): DiskError {
+  return new DiskError(`${what}: ${problem}`, { location: { file: source.name } });
+}
+
+/**
+ * Reads `[offset, offset+length)` after checking it lies inside the source, so a damaged size or
+ * offset becomes a located error instead of a short read or a huge allocation.
+ */
+export async function readRange(source: ByteSource, offset: number, length: number, what: string): Promise<Uint8Array> {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
+    throw diskError(source, what, `lies outside the ${source.size}-byte disk (${hex(offset)}+${hex(length)})`);
+  }
+  if (length === 0) return new Uint8Array(0);
+  return source.read(offset, length);
+}
+
+/** The bytes `[start, start+size)` of `parent` as a source of their own (a partition, a volume). */
+export function sliceSource(parent: ByteSource, start: number, size: number): ByteSource {
+  return {
+    name: parent.name,
+    size,
+    read: (offset, length) => parent.read(start + offset, length),
+  };
+}
+
+/** Little-endian field readers over a byte array (DataView without the boilerplate at each call). */
+export function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A 64-bit little-endian field as a number, or undefined when it exceeds 2^53 (no disk we read is that big). */
+export function u64(dv: DataView, at: number, bigEndian = false): number | undefined {
+  const v = dv.getBigUint64(at, !bigEndian);
+  return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+}
+
+export function ascii(bytes: Uint8Array, at: number, length: number): string {
+  let s = '';
+  for (let i = at; i < at + length && i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  return s;
+}
+
+/** A GUID in its registry/text form from its mixed-endian on-disk layout (UEFI spec, Appendix A). */
+export function guid(bytes: Uint8Array, at: number): string {
+  const h = (i: number) => bytes[at + i]!.toString(16).padStart(2, '0');
+  return (
+    `${h(3)}${h(2)}${h(1)}${h(0)}-${h(5)}${h(4)}-${h(7)}${h(6)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
+  ).toUpperCase();
+}
