@@ -64,6 +64,9 @@ export async function bundleCli(srcDir: string): Promise<string> {
     // Bundled CommonJS packages (commander) call require() for Node built-ins.
     banner: { js: "import { createRequire as __driftscanCreateRequire } from 'node:module';\nconst require = __driftscanCreateRequire(import.meta.url);" },
     plugins: [keepModuleUrls(srcDir, outDir)],
+    // DuckDB loads a native addon (.node) next to its package: it cannot be bundled, and the history
+    // store imports it only when a fleet command runs.
+    external: ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*'],
     logLevel: 'warning',
   });
   return `${outDir}${sep}${BUNDLE_FILE}`;
