@@ -67,3 +67,22 @@ export function flushConsole(): void {
   stdout.flush();
   stderr.flush();
 }
+
+/**
+ * stderr for a live progress renderer (listr2) on a terminal: each write is redacted whole and
+ * passed on at once, without the line buffering of `stderr` — a renderer redraws its frame with
+ * cursor moves and no final newline, which line buffering would hold back. Everything else
+ * (columns, `isTTY`, resize events) is the real stream's.
+ */
+export function progressStream(): NodeJS.WriteStream {
+  const real = process.stderr;
+  return new Proxy(real, {
+    get(target, key) {
+      if (key === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) => (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest);
+      }
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}

@@ -37,3 +37,21 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * `runCli` without blocking the event loop: for tests whose ARM emulator runs in the test's own
+ * process (spawnSync would stop it from answering).
+ */
+export async function runCliAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const { spawn } = await import('node:child_process');
+  const cmd = fromSources ? [process.execPath, '--import', tsxLoader, join(repoRoot, 'src', 'cli', 'main.ts'), ...args] : [process.execPath, join(repoRoot, 'bin', 'driftscan.js'), ...args];
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+  const status = await new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
+  if (timer) clearTimeout(timer);
+  return { status, stdout, stderr };
+}

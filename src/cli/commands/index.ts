@@ -10,5 +10,7 @@ import { register as schema } from './schema.js';
 import { register as exportHive } from './export.js';
 import { register as compile } from './compile.js';
 import { register as packageCmd } from './package.js';
+import { register as scan } from './scan.js';
+import { register as history } from './history.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd];
+export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, scan, history];

@@ -56,9 +56,11 @@ export interface ScanRecord {
 export interface ScanClose {
   finishedAt: Date;
   complete: boolean;
-  exitCode: number;
   requests: number;
 }
+
+/** Exit codes of a scan (docs: README `driftscan scan`). */
+export const SCAN_EXIT = { OK: 0, DRIFT: 1, INCOMPLETE: 3 } as const;
 
 /** Converts DuckDB's BigInt counts to numbers (JSON cannot hold BigInt; counts stay far below 2^53). */
 export function plain(v: unknown): unknown {
@@ -230,6 +232,15 @@ export class ScanWriter {
     this.appended += 1;
   }
 
+  /** Drops what was written for `subscriptions` (a batch that failed part-way). */
+  async discardSubscriptions(subscriptions: readonly string[]): Promise<void> {
+    this.findingsAppender?.flushSync();
+    for (const sub of subscriptions) {
+      await this.connection.run('DELETE FROM findings WHERE scan_id = $1 AND subscription_id = $2', [this.scanId, sub.toLowerCase()]);
+      await this.connection.run('DELETE FROM compliance_totals WHERE scan_id = $1 AND subscription_id = $2', [this.scanId, sub.toLowerCase()]);
+    }
+  }
+
   get findingsAppended(): number {
     return this.appended;
   }
@@ -237,9 +248,9 @@ export class ScanWriter {
   /**
    * Finishes the scan: moves NonCompliant machines whose every failing rule is waived to Waived,
    * carries `first_seen` over for drift that was present in the previous scan that read the same
-   * subscription, writes the `scans` row, commits. Returns the row.
+   * subscription, writes the `scans` row, commits. Returns the scan's exit code.
    */
-  async commit(close: ScanClose): Promise<void> {
+  async commit(close: ScanClose): Promise<number> {
     this.findingsAppender?.flushSync();
     this.findingsAppender?.closeSync();
     this.findingsAppender = undefined;
@@ -255,6 +266,9 @@ export class ScanWriter {
     await c.run(`INSERT INTO compliance_totals SELECT $1, subscription_id, baseline, 'Waived', machines FROM waived_machines`, [id]);
     await c.run(`DELETE FROM compliance_totals WHERE scan_id = $1 AND machines = 0`, [id]);
     await c.run('DROP TABLE waived_machines');
+    // Drift: any machine not Compliant and not Waived (Pending and Missing are not compliant either).
+    const drift = await c.runAndReadAll(`SELECT count(*) AS n FROM compliance_totals WHERE scan_id = $1 AND compliance IN ('NonCompliant', 'Pending', 'Missing')`, [id]);
+    const exitCode = !close.complete ? SCAN_EXIT.INCOMPLETE : Number(drift.getRowObjects()[0]!.n) > 0 ? SCAN_EXIT.DRIFT : SCAN_EXIT.OK;
     // first_seen: the previous scan in which this subscription answered; drift present there keeps its date.
     await c.run(`UPDATE findings f SET first_seen = p.first_seen FROM (
         SELECT pf.machine_id, pf.baseline, pf.rule_id, pf.first_seen FROM findings pf
@@ -267,9 +281,10 @@ export class ScanWriter {
         (SELECT coalesce(sum(machines), 0) FROM compliance_totals WHERE scan_id = $1),
         (SELECT coalesce(sum(machines), 0) FROM compliance_totals WHERE scan_id = $1 AND compliance = 'NonCompliant'),
         (SELECT count(*) FROM findings WHERE scan_id = $1 AND NOT waived), $8`,
-      [id, this.startedAt.toISOString(), close.finishedAt.toISOString(), close.complete, close.exitCode, VERSION, this.baselines.join('\u001f'), close.requests] as never);
+      [id, this.startedAt.toISOString(), close.finishedAt.toISOString(), close.complete, exitCode, VERSION, this.baselines.join('\u001f'), close.requests] as never);
     await c.run('COMMIT');
     this.finished = true;
+    return exitCode;
   }
 
   /** Abandons the scan: the store stays as it was. */
