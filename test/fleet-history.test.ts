@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HistoryStore, type FindingRecord } from '../src/fleet/history/store.js';
 import { SCHEMA_VERSION } from '../src/fleet/history/schema.js';
+import { compareScans, complianceOverTime, findingsOverTime } from '../src/fleet/history/trends.js';
 
 const SUB = '00000000-0000-0000-0000-00000000000a';
 
@@ -18,12 +19,12 @@ function finding(machine: string, rule: string, waived = false): FindingRecord {
   return { machineId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${machine}`, subscriptionId: SUB, baseline: 'b1', ruleId: rule, severity: 'high', expected: 'x', reason: 'expected 1, found 0', waived };
 }
 
-async function scan(store: HistoryStore, at: string, findings: FindingRecord[], totals: Array<[string, number]>): Promise<void> {
+async function scan(store: HistoryStore, at: string, findings: FindingRecord[], totals: Array<[string, number]>, status: 'ok' | 'forbidden' = 'ok'): Promise<void> {
   const w = await store.beginScan(new Date(at), ['b1']);
-  await w.addScope({ scopeId: SUB, kind: 'subscription', status: 'ok' });
-  for (const [c, n] of totals) await w.addTotal(SUB, 'b1', c as 'Compliant', n);
+  await w.addScopes([{ scopeId: SUB, kind: 'subscription', status, ...(status === 'ok' ? {} : { error: '403' }) }]);
+  await w.addTotals(totals.map(([c, n]) => ({ subscriptionId: SUB, baseline: 'b1', compliance: c as 'Compliant', machines: n })));
   for (const f of findings) await w.appendFinding(f);
-  await w.commit({ finishedAt: new Date(at), complete: true, requests: 2 });
+  await w.commit({ finishedAt: new Date(at), complete: status === 'ok', requests: 2 });
 }
 
 test('history store: migrations recorded, scans listed, waived-only machines counted Waived, first_seen kept across unbroken drift only', async () => {
@@ -69,8 +70,8 @@ test('history store: a scan killed (SIGKILL) before commit leaves the store as i
       const { HistoryStore } = await import(${JSON.stringify(new URL('../src/fleet/history/store.js', import.meta.url).href)});
       const s = await HistoryStore.open(${JSON.stringify(path)});
       const w = await s.beginScan(new Date(), ['b1']);
-      await w.addScope({ scopeId: 'x', kind: 'subscription', status: 'ok' });
-      await w.addTotal('x', 'b1', 'NonCompliant', 50000);
+      await w.addScopes([{ scopeId: 'x', kind: 'subscription', status: 'ok' }]);
+      await w.addTotals([{ subscriptionId: 'x', baseline: 'b1', compliance: 'NonCompliant', machines: 50000 }]);
       for (let i = 0; i < 50000; i++) await w.appendFinding({ machineId: 'm' + i, subscriptionId: 'x', baseline: 'b1', ruleId: 'r', severity: 'high', expected: 'e', reason: 'r', waived: false });
       await s.connection.run('CHECKPOINT').catch(() => {});
       console.log('ready');
@@ -99,6 +100,28 @@ test('history store: a file that is not a DuckDB database is refused with one li
     const path = join(dir, 'history.duckdb');
     writeFileSync(path, 'not a database\n'.repeat(100));
     await assert.rejects(HistoryStore.open(path), (err: Error) => err.message.startsWith(`${path}: cannot open the history store: `) && !err.message.includes('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('trends: newly drifted, fixed and still drifting (with age) per rule; a subscription not read is not "fixed"; series per baseline, subscription and rule', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-trends-'));
+  try {
+    const store = await HistoryStore.open(join(dir, 'h.duckdb'));
+    await scan(store, '2026-03-02T00:00:00Z', [finding('vm1', 'r1'), finding('vm2', 'r1'), finding('vm4', 'r2')], [['NonCompliant', 3], ['Compliant', 1]]);
+    await scan(store, '2026-03-09T00:00:00Z', [finding('vm1', 'r1'), finding('vm3', 'r1'), finding('vm4', 'r2')], [['NonCompliant', 3], ['Compliant', 1]]);
+    await scan(store, '2026-03-16T00:00:00Z', [], [], 'forbidden');
+    assert.deepEqual(await compareScans(store, 1, 2), [
+      { baseline: 'b1', ruleId: 'r1', severity: 'high', newlyDrifted: 1, fixed: 1, stillDrifting: 1, oldestFirstSeen: '2026-03-02T00:00:00Z', maxAgeDays: 7 },
+      { baseline: 'b1', ruleId: 'r2', severity: 'high', newlyDrifted: 0, fixed: 0, stillDrifting: 1, oldestFirstSeen: '2026-03-02T00:00:00Z', maxAgeDays: 7 },
+    ]);
+    // Scan 3 could not read the subscription: its absent findings are not fixes.
+    assert.deepEqual((await compareScans(store, 2, 3)).map((r) => [r.ruleId, r.newlyDrifted, r.fixed, r.stillDrifting]), [['r1', 0, 0, 0], ['r2', 0, 0, 0]]);
+    assert.deepEqual((await findingsOverTime(store, 'rule')).map((r) => [r.scanId, r.key, r.findings]), [[1, 'b1/r1', 2], [1, 'b1/r2', 1], [2, 'b1/r1', 2], [2, 'b1/r2', 1]]);
+    assert.deepEqual((await findingsOverTime(store, 'subscription')).map((r) => [r.scanId, r.findings]), [[1, 3], [2, 3]]);
+    assert.deepEqual((await complianceOverTime(store, 'baseline')).map((r) => [r.scanId, r.compliance, r.machines]), [[1, 'Compliant', 1], [1, 'NonCompliant', 3], [2, 'Compliant', 1], [2, 'NonCompliant', 3]]);
+    store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

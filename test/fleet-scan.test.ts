@@ -52,7 +52,13 @@ interface ScanJson {
 }
 
 test('scan: with throttling and a forbidden subscription, totals equal the ground truth of every reachable subscription, the forbidden one is listed, exit 3', { skip, timeout: 180_000 }, async () => {
-  const fleet = new Fleet(spec(600));
+  const exempted = `/subscriptions/${SUBS[0]}/resourceGroups/rg-3`;
+  const fleet = new Fleet(spec(600, {
+    exemptions: [
+      { scope: exempted, baseline: 'rdp-access-denied' },
+      { scope: `/subscriptions/${SUBS[1]}`, baseline: 'rdp-hardening', expired: true },
+    ],
+  }));
   // 4 queries per 2 s: the scan must wait for the refill instead of drawing 429s.
   const emulator = await start(fleet, { graphQuota: { queries: 4, windowMs: 2000 } });
   emulator.faults.forbidSubscription(FORBIDDEN);
@@ -72,6 +78,8 @@ test('scan: with throttling and a forbidden subscription, totals equal the groun
     assert.equal(out.findings.length, truth.findings + truth.waivedFindings);
     assert.ok(truth.totals.get(`${SUBS[0]!.toLowerCase()}|rdp-hardening|Missing`)! > 0 && truth.totals.get(`${SUBS[0]!.toLowerCase()}|rdp-hardening|Pending`)! > 0, 'the fleet has missing and pending assignments');
     assert.ok(truth.waivedFindings > 0 && [...truth.totals.keys()].some((k) => k.endsWith('|Waived')), 'the fleet has waived findings and waived-only machines');
+    assert.ok(out.findings.some((f) => f.waiverReason === 'Azure Policy exemption exempt-0 (Waiver)'), 'an exemption waived findings');
+    assert.ok(!out.findings.some((f) => f.waiverReason?.includes('exempt-1')), 'an expired exemption waives nothing');
 
     assert.equal(out.summary.complete, false);
     const forbidden = out.scopes.find((s) => s.id === FORBIDDEN.toLowerCase());
@@ -89,7 +97,9 @@ test('scan: with throttling and a forbidden subscription, totals equal the groun
       assert.ok(known, `${f.baseline}/${f.ruleId} is a baseline rule`);
       assert.equal(f.severity, known.rule.severity);
       assert.equal(f.expected, ruleKind(known.rule.kind)!.describe(known.rule.check));
-      assert.equal(f.waived, known.waived);
+      const exempt = f.baseline === 'rdp-access-denied' && f.machineId.startsWith(`${exempted.toLowerCase()}/`);
+      assert.equal(f.waived, known.waived || exempt, `${f.machineId} ${f.ruleId}`);
+      if (exempt && !known.waived) assert.equal(f.waiverReason, 'Azure Policy exemption exempt-0 (Waiver)');
       assert.match(f.reason, /^expected \d+, found /);
       assert.match(f.firstSeen, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }

@@ -57,38 +57,56 @@ export function isPayloadTooLarge(err: unknown): boolean {
   return err instanceof AzureError && err.status === 400 && /ResponsePayloadTooLarge/i.test(err.message);
 }
 
-/** Every row of `query`, page by page. */
+/**
+ * Every row of `query`, page by page. The next page is requested as soon as a page arrives, before
+ * its rows are handed out, so the caller's work on one page overlaps the service's latency for the
+ * next (a scan's wall time stays near requests × latency). At most one request is in flight.
+ */
 export async function* queryResourceGraph(client: ArmRestClient, q: GraphQuery, options: GraphQueryOptions = {}): AsyncGenerator<Record<string, unknown>> {
   let top = q.pageSize ?? 1000;
   if (!Number.isInteger(top) || top < 1 || top > 1000) throw new RangeError(`Resource Graph page size must be 1–1000, not ${top}`);
-  let skipToken: string | undefined;
-  // for (;;), not do…while: `continue` after shrinking the page must ask the same page again.
-  for (;;) {
-    await options.quota?.beforeQuery(options.signal, options.onQuotaWait);
-    let r;
-    try {
-      r = await client.pathUnchecked('/providers/Microsoft.ResourceGraph/resources').post({
-        queryParameters: { 'api-version': RESOURCE_GRAPH_API_VERSION },
-        body: {
-          ...(q.subscriptions ? { subscriptions: q.subscriptions } : {}),
-          ...(q.managementGroups ? { managementGroups: q.managementGroups } : {}),
-          query: q.query,
-          options: { $top: top, resultFormat: 'objectArray', ...(skipToken ? { $skipToken: skipToken } : {}) },
-        },
-      });
-    } catch (err) {
-      if (isPayloadTooLarge(err) && top > 1) {
-        top = Math.max(1, Math.floor(top / 2));
-        options.onShrink?.(top);
-        continue;
+
+  const fetchPage = async (skipToken: string | undefined): Promise<GraphPage> => {
+    for (;;) {
+      await options.quota?.beforeQuery(options.signal, options.onQuotaWait);
+      try {
+        const r = await client.pathUnchecked('/providers/Microsoft.ResourceGraph/resources').post({
+          queryParameters: { 'api-version': RESOURCE_GRAPH_API_VERSION },
+          body: {
+            ...(q.subscriptions ? { subscriptions: q.subscriptions } : {}),
+            ...(q.managementGroups ? { managementGroups: q.managementGroups } : {}),
+            query: q.query,
+            options: { $top: top, resultFormat: 'objectArray', ...(skipToken ? { $skipToken: skipToken } : {}) },
+          },
+        });
+        options.quota?.observe(r.headers as Record<string, string | undefined>);
+        const page = r.body as GraphPage;
+        options.onPage?.({ rows: page.data?.length ?? 0, top });
+        return page;
+      } catch (err) {
+        // The same page again, smaller: the token stays valid for a different $top (EPAC does this).
+        if (isPayloadTooLarge(err) && top > 1) {
+          top = Math.max(1, Math.floor(top / 2));
+          options.onShrink?.(top);
+          continue;
+        }
+        throw err;
       }
-      throw err;
     }
-    options.quota?.observe(r.headers as Record<string, string | undefined>);
-    const page = r.body as GraphPage;
-    options.onPage?.({ rows: page.data?.length ?? 0, top });
-    yield* page.data ?? [];
-    skipToken = page.$skipToken || undefined;
-    if (!skipToken) return;
+  };
+
+  let pending: Promise<GraphPage> | undefined = fetchPage(undefined);
+  try {
+    while (pending) {
+      const page: GraphPage = await pending;
+      const next = page.$skipToken || undefined;
+      pending = next ? fetchPage(next) : undefined;
+      // A failure of the prefetched page surfaces when it is awaited, not as an unhandled rejection.
+      pending?.catch(() => undefined);
+      yield* page.data ?? [];
+    }
+  } finally {
+    // The caller stopped early (break, throw): the prefetched page is dropped.
+    pending?.catch(() => undefined);
   }
 }

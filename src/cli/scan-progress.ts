@@ -15,7 +15,7 @@ function describe(e: ScanEvent, rows: Record<string, number>): string | undefine
   switch (e.type) {
     case 'scopes': return `scopes: ${e.subscriptions} subscriptions to scan${e.unreachable ? `, ${e.unreachable} unreachable` : ''}`;
     case 'batch': return `batch ${e.index}/${e.of}: ${e.subscriptions} ${e.subscriptions === 1 ? 'subscription' : 'subscriptions'}`;
-    case 'page': return `${e.requests} pages; machines ${rows.machines ?? 0}, totals ${rows.totals ?? 0}, failing resources ${rows.findings ?? 0} rows`;
+    case 'page': return `${e.requests} pages; machines ${rows.machines ?? 0}, totals ${rows.totals ?? 0}, exemptions ${rows.exemptions ?? 0}, failing resources ${rows.findings ?? 0} rows`;
     case 'wait': return `throttling: waiting ${(e.ms / 1000).toFixed(1)} s for the Resource Graph quota to refill`;
     case 'shrink': return `page too large for Resource Graph: asking again with $top ${e.top}`;
     case 'scope-failed': return `${e.scope.kind} ${e.scope.scopeId} not scanned (${e.scope.status}): ${e.scope.error}`;

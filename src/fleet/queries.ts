@@ -74,6 +74,22 @@ export function failingResourcesQuery(baselines: readonly string[]): string {
   ].join('\n');
 }
 
+/**
+ * Azure Policy exemptions, the assignments they name and driftscan's policy definitions (compile
+ * writes `metadata.driftscan.baseline`), in one query: exemptions are few, and joining them to
+ * assignments and definitions on the client keeps the query inside what Resource Graph joins allow.
+ */
+export function exemptionsQuery(): string {
+  return [
+    'policyresources',
+    "| where type in~ ('microsoft.authorization/policyexemptions', 'microsoft.authorization/policyassignments', 'microsoft.authorization/policydefinitions')",
+    "| extend baseline = tostring(properties.metadata.driftscan.baseline)",
+    "| where type !~ 'microsoft.authorization/policydefinitions' or isnotempty(baseline)",
+    '| project id, name, type, baseline, assignmentId = tostring(properties.policyAssignmentId), definitionId = tostring(properties.policyDefinitionId),',
+    '    category = tostring(properties.exemptionCategory), expiresOn = tostring(properties.expiresOn)',
+  ].join('\n');
+}
+
 /** Subscriptions under a management group (any depth), as Resource Graph lists them. */
 export function subscriptionsQuery(): string {
   return [
@@ -85,5 +101,5 @@ export function subscriptionsQuery(): string {
 
 /** Every query a scan of `baselines` sends (for the parser checks). */
 export function allScanQueries(baselines: readonly string[]): string[] {
-  return [machinesQuery(), assignmentTotalsQuery(baselines), failingResourcesQuery(baselines), subscriptionsQuery()];
+  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines), subscriptionsQuery()];
 }

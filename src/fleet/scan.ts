@@ -9,10 +9,12 @@
  *    make the scan incomplete (exit 3). `--management-group` asks Resource Graph for the
  *    subscriptions under the group (those it lists are readable).
  * 2. Batches of at most `batchSize` subscriptions (Resource Graph's guidance: under 300 per request).
- *    Per batch: two queries summarised on the server (`queries.ts`), then the failing resources of
+ *    Per batch: two queries summarised on the server (`queries.ts`) and the policy exemptions, then the failing resources of
  *    non-compliant assignments, streamed page by page into the store. A batch whose request fails
  *    after the connection's retries is halved until the failing subscription stands alone; its
  *    rows already written are discarded, so the other subscriptions stay exact.
+ *    Azure Policy exemptions of driftscan's policy assignments waive the failing rules under their
+ *    scope (`exemptions.ts`), like the baselines' own waivers.
  * 3. Totals per subscription × baseline: Compliant, NonCompliant, Pending (any other status: the
  *    assignment has not reported), Missing (Windows machines without an assignment of the baseline),
  *    and — at commit — Waived (non-compliant only on waived rules).
@@ -25,7 +27,8 @@ import { queryResourceGraph, type GraphQuery } from '../azure/resource-graph.js'
 import { GraphQuota } from '../azure/resource-graph-quota.js';
 import { getSubscription, listSubscriptions } from '../azure/subscription-client.js';
 import { RuleIndex, type FailingResourceRow } from './findings.js';
-import { assignmentTotalsQuery, failingResourcesQuery, machinesQuery, subscriptionsQuery } from './queries.js';
+import { assignmentTotalsQuery, exemptionsQuery, failingResourcesQuery, machinesQuery, subscriptionsQuery } from './queries.js';
+import { Exemptions, type ExemptionRow } from './exemptions.js';
 import type { Compliance, HistoryStore, ScopeRecord, ScanWriter } from './history/store.js';
 
 export interface ScanRequest {
@@ -43,11 +46,13 @@ export interface ScanRequest {
 export type ScanEvent =
   | { type: 'scopes'; subscriptions: number; unreachable: number }
   | { type: 'batch'; index: number; of: number; subscriptions: number }
-  | { type: 'page'; query: 'machines' | 'totals' | 'findings' | 'subscriptions'; rows: number; totalRows: number; requests: number }
+  | { type: 'page'; query: GraphQueryName; rows: number; totalRows: number; requests: number }
   | { type: 'wait'; ms: number }
   | { type: 'shrink'; top: number }
   | { type: 'scope-failed'; scope: ScopeRecord }
   | { type: 'retry-split'; subscriptions: number; error: string };
+
+type GraphQueryName = 'machines' | 'totals' | 'exemptions' | 'findings' | 'subscriptions';
 
 export interface ScanOutcome {
   scanId: number;
@@ -83,7 +88,7 @@ function scopeError(err: unknown): { status: 'forbidden' | 'failed'; error: stri
   throw err;
 }
 
-export async function runScan(connection: AzureConnection, store: HistoryStore, request: ScanRequest, onEvent: (e: ScanEvent) => void = () => undefined): Promise<ScanOutcome> {
+export async function runScan(connection: AzureConnection, storeReady: Promise<HistoryStore> | HistoryStore, request: ScanRequest, onEvent: (e: ScanEvent) => void = () => undefined): Promise<ScanOutcome> {
   const baselineNames = request.baselines.map((b) => b.metadata.name);
   const index = new RuleIndex(request.baselines);
   const batchSize = request.batchSize ?? 200;
@@ -93,7 +98,7 @@ export async function runScan(connection: AzureConnection, store: HistoryStore, 
   let subscriptionRequests = 0;
   const scopes: ScopeRecord[] = [];
 
-  const graph = (q: GraphQuery, query: 'machines' | 'totals' | 'findings' | 'subscriptions') => {
+  const graph = (q: GraphQuery, query: GraphQueryName) => {
     let totalRows = 0;
     return queryResourceGraph(rest, { pageSize: request.pageSize ?? 1000, ...q }, {
       quota,
@@ -150,6 +155,9 @@ export async function runScan(connection: AzureConnection, store: HistoryStore, 
   await bounded(explicit.filter((id) => !reachable.some((r) => sameId(r.id, id))), MAX_SUBSCRIPTION_LOOKUPS, (id) => check(id, connection.subscriptionNames.get(id.toLowerCase())));
   onEvent({ type: 'scopes', subscriptions: reachable.length, unreachable: scopes.filter((s) => s.status !== 'ok').length });
 
+  // The store may still be opening (DuckDB's first open and migrations take a second): it was
+  // started alongside the scope checks.
+  const store = await storeReady;
   const writer = await store.beginScan(new Date(), baselineNames);
   try {
     // 2. Batches, halved around a subscription that keeps failing.
@@ -190,17 +198,23 @@ export async function runScan(connection: AzureConnection, store: HistoryStore, 
         totals.set(key, { sub, baseline, compliance, machines: (totals.get(key)?.machines ?? 0) + n });
         assigned.set(`${sub}\u0000${baseline}`, (assigned.get(`${sub}\u0000${baseline}`) ?? 0) + n);
       }
+      const exemptionRows: ExemptionRow[] = [];
+      for await (const row of graph({ query: exemptionsQuery(), subscriptions: subs }, 'exemptions')) exemptionRows.push(row as unknown as ExemptionRow);
+      const exemptions = new Exemptions(exemptionRows);
       for await (const row of graph({ query: failingResourcesQuery(baselineNames), subscriptions: subs }, 'findings')) {
-        await writer.appendFinding(index.finding(row as unknown as FailingResourceRow));
+        const finding = index.finding(row as unknown as FailingResourceRow);
+        const exempted = finding.waived ? undefined : exemptions.reasonFor(finding.machineId, finding.baseline);
+        await writer.appendFinding(exempted ? { ...finding, waived: true, waiverReason: exempted } : finding);
       }
       // Written only once the batch's every query has answered: a failed batch leaves no totals.
-      for (const t of totals.values()) await writer.addTotal(t.sub, t.baseline, t.compliance, t.machines);
+      const rows = [...totals.values()].map((t) => ({ subscriptionId: t.sub, baseline: t.baseline, compliance: t.compliance, machines: t.machines }));
       for (const sub of subs.map((s) => s.toLowerCase())) {
         for (const baseline of baselineNames) {
           const missing = (machines.get(sub) ?? 0) - (assigned.get(`${sub}\u0000${baseline}`) ?? 0);
-          if (missing > 0) await writer.addTotal(sub, baseline, 'Missing', missing);
+          if (missing > 0) rows.push({ subscriptionId: sub, baseline, compliance: 'Missing', machines: missing });
         }
       }
+      await writer.addTotals(rows);
     };
 
     const ids = reachable.map((r) => r.id);
@@ -211,7 +225,7 @@ export async function runScan(connection: AzureConnection, store: HistoryStore, 
       await scanBatch(subs);
     }
 
-    for (const s of scopes) await writer.addScope(s);
+    await writer.addScopes(scopes);
     const complete = scopes.every((s) => s.status === 'ok');
     const findingsWritten = writer.findingsAppended;
     const exitCode = await writer.commit({ finishedAt: new Date(), complete, requests });

@@ -28,6 +28,11 @@ export interface FleetSpec {
   nonCompliantPerMille?: number;
   /** Management group every subscription sits under (resourcecontainers rows). */
   managementGroup?: string;
+  /**
+   * Azure Policy exemptions of driftscan's assignment of `baseline`, at `scope` (a subscription or
+   * resource group id); `expired` ones have an `expiresOn` in the past and exempt nothing.
+   */
+  exemptions?: Array<{ scope: string; baseline: string; expired?: boolean }>;
 }
 
 type State = 'missing' | 'pending' | 'noncompliant' | 'compliant';
@@ -147,6 +152,26 @@ export class Fleet {
           }
         }
       },
+      policyresources: function* () {
+        for (const b of self.spec.baselines) {
+          const def = `/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyDefinitions/driftscan-${b.name}`;
+          yield { id: def, name: `driftscan-${b.name}`, type: 'microsoft.authorization/policydefinitions', subscriptionId: '', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '', properties: { policyType: 'Custom', metadata: { category: 'Guest Configuration', driftscan: { baseline: b.name } } }, tags: null };
+          for (const sub of self.spec.subscriptions) {
+            yield { id: `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/driftscan-${b.name}`, name: `driftscan-${b.name}`, type: 'microsoft.authorization/policyassignments', subscriptionId: sub, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '', properties: { policyDefinitionId: def, scope: `/subscriptions/${sub}` }, tags: null };
+          }
+        }
+        // An unrelated definition and assignment (not driftscan's): ignored.
+        yield { id: '/providers/Microsoft.Authorization/policyDefinitions/other', name: 'other', type: 'microsoft.authorization/policydefinitions', subscriptionId: '', properties: { policyType: 'BuiltIn', metadata: { category: 'Tags' } }, tags: null };
+        for (const [k, e] of (self.spec.exemptions ?? []).entries()) {
+          const sub = /\/subscriptions\/([^/]+)/i.exec(e.scope)![1]!;
+          yield {
+            id: `${e.scope}/providers/Microsoft.Authorization/policyExemptions/exempt-${k}`, name: `exempt-${k}`, type: 'microsoft.authorization/policyexemptions', subscriptionId: sub,
+            tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '',
+            properties: { policyAssignmentId: `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/driftscan-${e.baseline}`, exemptionCategory: 'Waiver', ...(e.expired ? { expiresOn: '2020-01-01T00:00:00Z' } : { expiresOn: '2099-01-01T00:00:00Z' }) },
+            tags: null,
+          };
+        }
+      },
       resourcecontainers: function* () {
         for (const sub of self.spec.subscriptions) {
           yield {
@@ -183,7 +208,9 @@ export class Fleet {
         nonCompliantAssignments += 1;
         const failing = this.failing(i, j);
         const waived = new Set((b.waived ?? []).map((w) => w.toLowerCase()));
-        const unwaived = failing.filter((k) => !waived.has(b.rules[k]!.toLowerCase())).length;
+        const machine = `${this.machineId(i).toLowerCase()}/`;
+        const exempt = (this.spec.exemptions ?? []).some((e) => !e.expired && e.baseline === b.name && machine.startsWith(`${e.scope.toLowerCase()}/`));
+        const unwaived = exempt ? 0 : failing.filter((k) => !waived.has(b.rules[k]!.toLowerCase())).length;
         failingRows += failing.length;
         findings += unwaived;
         waivedFindings += failing.length - unwaived;

@@ -89,11 +89,17 @@ Examples:
         baselines = baselines.filter((b) => o.baseline!.some((n) => n.toLowerCase() === b.metadata.name.toLowerCase()));
       }
       if (baselines.length === 0) throw usageError('no baselines to scan for');
-      const store = await HistoryStore.open(o.history);
-      const connection = await openConnection(o);
+      // Opened while the scopes are checked; awaited (and its errors seen) before anything is printed.
+      const opening = HistoryStore.open(o.history);
+      opening.catch(() => undefined);
+      const connection = await openConnection(o).catch(async (err: unknown) => {
+        (await opening.catch(() => undefined))?.close();
+        throw err;
+      });
       const progress = scanProgress({ quiet: o.quiet === true });
+      let store: Awaited<typeof opening> | undefined;
       try {
-        const outcome = await progress.run((onEvent) => runScan(connection, store, {
+        const outcome = await progress.run((onEvent) => runScan(connection, opening.then((s) => (store = s)), {
           subscriptions: o.subscription ?? [],
           managementGroup: o.managementGroup,
           allSubscriptions: o.allSubscriptions === true,
@@ -103,21 +109,21 @@ Examples:
         }, onEvent));
         const out = openOutput(output ?? { kind: 'descriptor', path: '/dev/stdout', file: '/dev/stdout', fd: 1 }, 'report');
         try {
-          await writeScanReport(store, outcome.scanId, o.format, (chunk) => out.write(chunk));
+          await writeScanReport(store!, outcome.scanId, o.format, (chunk) => out.write(chunk));
           out.commit();
         } catch (err) {
           out.abort();
           throw err;
         }
         if (!o.quiet) {
-          const s = await scanSummary(store, outcome.scanId);
+          const s = await scanSummary(store!, outcome.scanId);
           stderr.line(`driftscan: scan ${outcome.scanId} recorded in ${o.history}: ${summaryLine(s)}; ${outcome.requests} Resource Graph requests${outcome.quotaWaits ? `, ${outcome.quotaWaits} quota waits (${(outcome.quotaWaitedMs / 1000).toFixed(1)} s)` : ''}`);
           for (const sc of outcome.scopes.filter((x) => x.status !== 'ok')) stderr.line(`driftscan: ${sc.kind} ${sc.scopeId}${sc.displayName ? ` (${sc.displayName})` : ''} not scanned (${sc.status}): ${sc.error}`);
         }
         setExit(outcome.exitCode);
       } finally {
         connection.close();
-        store.close();
+        (store ?? (await opening.catch(() => undefined)))?.close();
       }
     });
 };

@@ -60,7 +60,7 @@ export async function compareScans(store: HistoryStore, previous: number, latest
 
 export type TrendDimension = 'baseline' | 'subscription' | 'rule';
 
-const COLUMN: Record<TrendDimension, string> = { baseline: 'baseline', subscription: 'subscription_id', rule: "baseline || '/' || rule_id" };
+const COLUMN: Record<TrendDimension, string> = { baseline: 'f.baseline', subscription: 'f.subscription_id', rule: "f.baseline || '/' || f.rule_id" };
 
 export async function findingsOverTime(store: HistoryStore, by: TrendDimension): Promise<Array<{ scanId: number; startedAt: string; key: string; findings: number }>> {
   const rows = await store.query(`SELECT f.scan_id, strftime(any_value(s.started_at) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at, ${COLUMN[by]} AS key, count(*) AS n
@@ -69,8 +69,8 @@ export async function findingsOverTime(store: HistoryStore, by: TrendDimension):
 }
 
 export async function complianceOverTime(store: HistoryStore, by: 'baseline' | 'subscription'): Promise<Array<{ scanId: number; startedAt: string; key: string; compliance: string; machines: number }>> {
-  const col = by === 'baseline' ? 'baseline' : 'subscription_id';
-  const rows = await store.query(`SELECT t.scan_id, strftime(any_value(s.started_at) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at, ${col} AS key, compliance, sum(machines) AS n
-    FROM compliance_totals t JOIN scans s USING (scan_id) GROUP BY t.scan_id, key, compliance ORDER BY t.scan_id, key, compliance`);
+  const col = by === 'baseline' ? 't.baseline' : 't.subscription_id';
+  const rows = await store.query(`SELECT t.scan_id, strftime(any_value(s.started_at) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at, ${col} AS key, t.compliance, sum(t.machines) AS n
+    FROM compliance_totals t JOIN scans s USING (scan_id) GROUP BY t.scan_id, key, t.compliance ORDER BY t.scan_id, key, t.compliance`);
   return rows.map((r) => ({ scanId: r.scan_id as number, startedAt: r.started_at as string, key: r.key as string, compliance: r.compliance as string, machines: Number(r.n) }));
 }

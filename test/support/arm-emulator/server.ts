@@ -65,6 +65,8 @@ export interface EmulatorOptions {
   graphQuota?: { queries: number; windowMs: number };
   /** Fixed latency added to every Resource Graph request (the benchmark's per-page cost). */
   graphLatencyMs?: number;
+  /** Fixed latency added to every other ARM request (the benchmark's per-GET cost). */
+  armLatencyMs?: number;
   /** Resource Graph answers `ResponsePayloadTooLarge` when a page's JSON is larger (real limit 16 MiB). */
   graphMaxPayloadBytes?: number;
 }
@@ -305,7 +307,8 @@ export class ArmEmulator {
       this.log({ ...entry, status: 0, fault: 'drop' }, req);
       return;
     }
-    if (this.options.graphLatencyMs && /\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path)) await sleep(this.options.graphLatencyMs);
+    const latency = /\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path) ? this.options.graphLatencyMs : this.options.armLatencyMs;
+    if (latency) await sleep(latency);
     if (method !== 'GET' && !/ResourceGraph/i.test(path)) this.graphResults.clear();
     const answer = this.route(req, method, path, query, apiVersion, body, badJson, hit);
     this.answer(req, res, entry, answer, hit);
