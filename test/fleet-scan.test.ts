@@ -206,3 +206,28 @@ test('scan: usage errors exit 2 with one line', async () => {
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /no history store there/);
 });
+
+test('scan: on a terminal, progress is drawn by listr2 (through the redacting console) and the report still goes to stdout', { skip: skip || !existsSync('/usr/bin/script'), timeout: 120_000 }, async () => {
+  const fleet = new Fleet(spec(100));
+  const emulator = await start(fleet);
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-scan-tty-'));
+  try {
+    const { spawn } = await import('node:child_process');
+    // script's pseudo-terminal starts 0 columns wide: give it a size, as a real terminal has.
+    const cli = `stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(join(repoRoot, 'bin', 'driftscan.js'))} scan policies --all-subscriptions --history ${JSON.stringify(join(dir, 'h.duckdb'))} --format markdown`;
+    // `script` gives the CLI a pseudo-terminal for stdin, stdout and stderr alike.
+    const child = spawn('/usr/bin/script', ['-qefc', cli, '/dev/null'], { cwd: repoRoot, env: { ...process.env, ...env(emulator), CI: '', TERM: 'xterm-256color', COLUMNS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const status = await new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? -1)));
+    assert.equal(status, 1, out);
+    assert.match(out, /Fleet scan recorded/, 'listr2 drew the task');
+    assert.match(out, /\u001b\[/, 'with terminal control sequences');
+    assert.match(out, /## driftscan fleet scan 1/);
+    assert.doesNotMatch(out, /^driftscan: batch 1\/1/m, 'no plain CI lines on a terminal');
+    assert.ok(!out.includes(TOKEN.split('.')[2]!), 'the token never reaches the terminal');
+  } finally {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -76,10 +76,13 @@ export function flushConsole(): void {
  */
 export function progressStream(): NodeJS.WriteStream {
   const real = process.stderr;
+  // The write of now: a renderer replaces `process.stderr.write` while it draws (listr2 buffers
+  // other output that way), and calling through the replaced one would come back here forever.
+  const write = real.write.bind(real) as (...a: unknown[]) => boolean;
   return new Proxy(real, {
     get(target, key) {
       if (key === 'write') {
-        return (chunk: unknown, ...rest: unknown[]) => (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest);
+        return (chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest);
       }
       const v = Reflect.get(target, key, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;

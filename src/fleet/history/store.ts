@@ -89,9 +89,9 @@ export class HistoryStore {
     let instance: DuckDBInstance;
     try {
       if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-      // Bounded: a scan's uncommitted rows spill to DuckDB's temp files past this instead of growing
-      // the process (the fleet benchmark's RSS target is 300 MB); one thread is plenty for appends.
-      instance = await DuckDBInstance.create(path, { ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}), memory_limit: process.env.DRIFTSCAN_HISTORY_MEMORY ?? '128MB', threads: '2' });
+      // DuckDB's default memory limit: a fixed small one (128 MB was tried) made a year's history
+      // fail with "Out of Memory: failed to pin block" and did not lower a scan's peak RSS.
+      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
     } catch (err) {
       throw new DriftscanError(`${path}: cannot open the history store: ${firstLine(err)}`);
     }
