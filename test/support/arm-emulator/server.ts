@@ -90,6 +90,8 @@ const MAX_BODY = 8 * 1024 * 1024;
 const DEFAULT_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 class HttpAnswer {
+  /** Set on answers that are the same whenever asked (a cached Resource Graph page): the validated payload is kept under it. */
+  memo?: string;
   constructor(readonly status: number, readonly body: unknown, readonly headers: Record<string, string> = {}) {}
 }
 
@@ -133,6 +135,11 @@ export class ArmEmulator {
   private readonly rawTables = new Map<string, Row[]>();
   /** Resource Graph results by query and scope, kept while no ARM write happens (paging re-asks the same query). */
   private readonly graphResults = new Map<string, Row[]>();
+  /**
+   * Validated, serialised Resource Graph pages by query, scope and position: asked again (another
+   * round of a benchmark), a page costs its latency only, as "fixed latency per page" means.
+   */
+  private readonly graphPages = new Map<string, string>();
   private quotaWindow = { start: 0, used: 0 };
   /** Resource Graph requests answered 429 because the quota was spent. */
   graphThrottled = 0;
@@ -309,7 +316,10 @@ export class ArmEmulator {
     }
     const latency = /\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path) ? this.options.graphLatencyMs : this.options.armLatencyMs;
     if (latency) await sleep(latency);
-    if (method !== 'GET' && !/ResourceGraph/i.test(path)) this.graphResults.clear();
+    if (method !== 'GET' && !/ResourceGraph/i.test(path)) {
+      this.graphResults.clear();
+      this.graphPages.clear();
+    }
     const answer = this.route(req, method, path, query, apiVersion, body, badJson, hit);
     this.answer(req, res, entry, answer, hit);
   }
@@ -318,6 +328,14 @@ export class ArmEmulator {
     let { status, body } = answer;
     const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...answer.headers, ...(hit?.rule.headers ?? {}) };
     const op = answer.operation?.op;
+    const memo = answer.memo !== undefined && !hit ? this.graphPages.get(answer.memo) : undefined;
+    if (memo !== undefined) {
+      headers['content-type'] = 'application/json; charset=utf-8';
+      res.writeHead(status, headers);
+      res.end(memo);
+      this.log({ ...entry, status, ...(op ? { operationId: op.operationId } : {}) }, req);
+      return;
+    }
     if (op && body !== undefined && !hit?.rule.status) {
       const ref = op.responses.has(String(status)) ? op.responses.get(String(status)) : op.responses.get('default');
       const problem = !op.responses.has(String(status)) && !op.responses.has('default')
@@ -332,6 +350,10 @@ export class ArmEmulator {
       }
     }
     const payload = body === undefined ? '' : JSON.stringify(body);
+    if (answer.memo !== undefined && !hit && status === 200) {
+      if (this.graphPages.size >= 1024) this.graphPages.clear();
+      this.graphPages.set(answer.memo, payload);
+    }
     if (payload) headers['content-type'] = 'application/json; charset=utf-8';
     res.writeHead(status, headers);
     res.end(payload);
@@ -652,7 +674,7 @@ export class ArmEmulator {
         },
       }, quota.headers);
     }
-    return new HttpAnswer(200, answer, quota.headers);
+    return Object.assign(new HttpAnswer(200, answer, quota.headers), { memo: JSON.stringify([key, skip, top, limit ?? null]) });
   }
 
   /** Subscriptions (lower case) whose `managementGroupAncestorsChain` (resourcecontainers rows) names one of `groups`. */
