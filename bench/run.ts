@@ -10,12 +10,14 @@ import { benchCompile } from './compile.js';
 import { benchExport } from './hive-export.js';
 import { benchGate } from './hive-gate.js';
 import { benchImage } from './image-gate.js';
+import { benchFleet } from './fleet-scan.js';
+import { benchHistory } from './fleet-history.js';
 
 process.stdout.write(`node ${process.version}, ${process.platform}-${process.arch}\n`);
-for (const [name, bench] of [['gate', benchGate], ['image', benchImage], ['export', benchExport], ['compile', benchCompile]] as const) {
+for (const [name, bench] of [['gate', benchGate], ['image', benchImage], ['export', benchExport], ['compile', benchCompile], ['fleet', benchFleet], ['history', benchHistory]] as const) {
   // One failing benchmark reports a short error instead of ending the run.
   try {
-    bench();
+    await bench();
   } catch (err) {
     process.stdout.write(`\n${name}: benchmark failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300)}\n`);
   }

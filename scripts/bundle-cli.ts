@@ -129,6 +129,9 @@ export async function bundleCli(srcDir: string): Promise<string> {
     // First: keepModuleUrls would otherwise load require-precompiled.js as it is.
     plugins: [bundlePrecompiledValidators(srcDir), keepModuleUrls(srcDir, outDir), lazyChildProcessForCommander()],
     metafile: true,
+    // DuckDB loads a native addon (.node) next to its package: it cannot be bundled, and the history
+    // store requires it only when a fleet command runs.
+    external: ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*'],
     logLevel: 'warning',
   });
   // esbuild turns import() of bundled modules into calls; one left over names something outside

@@ -182,9 +182,9 @@ test('Resource Graph: $skipToken pages are followed; unsupported KQL is a 400, n
   const counted = [];
   for await (const row of queryResourceGraph(rest, { query: 'resources | where properties.storageProfile.osDisk.osType == "Windows" | count' })) counted.push(row);
   assert.deepEqual(counted, [{ Count: 25 }]);
-  const e = await rejection(queryResourceGraph(rest, { query: 'resources | summarize count() by location' }).next());
+  const e = await rejection(queryResourceGraph(rest, { query: 'resources | join kind=leftouter (guestconfigurationresources) on id' }).next());
   assert.equal(e.status, 400);
-  assert.match(e.message, /unsupported operator 'summarize'/);
+  assert.match(e.message, /unsupported operator 'join'/);
 });
 
 test('subscriptions list follows nextLink and records display names', { skip }, async () => {

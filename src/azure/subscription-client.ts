@@ -22,3 +22,14 @@ export async function listSubscriptions(connection: AzureConnection): Promise<Su
   }
   return all;
 }
+
+/**
+ * One subscription by id, remembering its name. ARM answers 403 AuthorizationFailed when the caller
+ * has no role in it — and then Resource Graph silently leaves its rows out of every query, which is
+ * why a fleet scan asks here first instead of trusting an empty answer.
+ */
+export async function getSubscription(connection: AzureConnection, subscriptionId: string): Promise<Subscription> {
+  const s = await createSubscriptionClient(connection).subscriptions.get(subscriptionId);
+  if (s.subscriptionId && s.displayName) connection.subscriptionNames.set(s.subscriptionId.toLowerCase(), s.displayName);
+  return s;
+}

@@ -67,3 +67,25 @@ export function flushConsole(): void {
   stdout.flush();
   stderr.flush();
 }
+
+/**
+ * stderr for a live progress renderer (listr2) on a terminal: each write is redacted whole and
+ * passed on at once, without the line buffering of `stderr` — a renderer redraws its frame with
+ * cursor moves and no final newline, which line buffering would hold back. Everything else
+ * (columns, `isTTY`, resize events) is the real stream's.
+ */
+export function progressStream(): NodeJS.WriteStream {
+  const real = process.stderr;
+  // The write of now: a renderer replaces `process.stderr.write` while it draws (listr2 buffers
+  // other output that way), and calling through the replaced one would come back here forever.
+  const write = real.write.bind(real) as (...a: unknown[]) => boolean;
+  return new Proxy(real, {
+    get(target, key) {
+      if (key === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) => write(typeof chunk === 'string' ? redactSecrets(chunk) : chunk, ...rest);
+      }
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}

@@ -13,5 +13,7 @@ import { register as packageCmd } from './package.js';
 import { register as publish } from './publish.js';
 import { register as deploy } from './deploy.js';
 import { register as assign } from './assign.js';
+import { register as scan } from './scan.js';
+import { register as history } from './history.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign];
+export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign, scan, history];

@@ -79,6 +79,10 @@ export class Faults {
     return subscriptionId !== undefined && this.forbidden.has(subscriptionId.toLowerCase());
   }
 
+  forbiddenSubscriptions(): string[] {
+    return [...this.forbidden];
+  }
+
   clear(): void {
     this.rules.length = 0;
     this.forbidden.clear();

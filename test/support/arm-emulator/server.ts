@@ -17,7 +17,7 @@ import { makeCertificate, type Certificate } from './cert.js';
 import { Faults, type FaultHit } from './faults.js';
 import { GuestProvisioning } from './guest-provisioning.js';
 import { InFlight } from './in-flight.js';
-import { KqlError, runKql } from './kql.js';
+import { KqlError, runKqlLazy } from './kql.js';
 import { addArmMetadata } from './arm-additions.js';
 import { SpecIndex, type MatchedOperation, type Operation } from './specs.js';
 import type { EmulatorState, Row } from './state.js';
@@ -59,6 +59,19 @@ export interface EmulatorOptions {
    * test prove its token was sent without the emulator ever holding or logging the token itself.
    */
   tokenSha256?: string;
+  /**
+   * Tables produced on demand (a large fleet): each call returns a fresh iterable over the rows, so
+   * a query streams through them instead of the emulator holding them. Read by Resource Graph only.
+   */
+  generatedTables?: Record<string, () => Iterable<Row>>;
+  /** Resource Graph's per-user quota (documented example: 15 queries per 5 s); unlimited when absent. */
+  graphQuota?: { queries: number; windowMs: number };
+  /** Fixed latency added to every Resource Graph request (the benchmark's per-page cost). */
+  graphLatencyMs?: number;
+  /** Fixed latency added to every other ARM request (the benchmark's per-GET cost). */
+  armLatencyMs?: number;
+  /** Resource Graph answers `ResponsePayloadTooLarge` when a page's JSON is larger (real limit 16 MiB). */
+  graphMaxPayloadBytes?: number;
 }
 
 const MACHINE_TYPES = new Map([
@@ -80,6 +93,8 @@ const MAX_BODY = 8 * 1024 * 1024;
 const DEFAULT_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 
 class HttpAnswer {
+  /** Set on answers that are the same whenever asked (a cached Resource Graph page): the validated payload is kept under it. */
+  memo?: string;
   constructor(readonly status: number, readonly body: unknown, readonly headers: Record<string, string> = {}) {}
 }
 
@@ -125,6 +140,16 @@ export class ArmEmulator {
   private readonly sockets = new Set<Socket>();
   private readonly tenantId: string;
   private readonly rawTables = new Map<string, Row[]>();
+  /** Resource Graph results by query and scope, kept while no ARM write happens (paging re-asks the same query). */
+  private readonly graphResults = new Map<string, Row[]>();
+  /**
+   * Validated, serialised Resource Graph pages by query, scope and position: asked again (another
+   * round of a benchmark), a page costs its latency only, as "fixed latency per page" means.
+   */
+  private readonly graphPages = new Map<string, string>();
+  private quotaWindow = { start: 0, used: 0 };
+  /** Resource Graph requests answered 429 because the quota was spent. */
+  graphThrottled = 0;
 
   private constructor(
     readonly specs: SpecIndex,
@@ -204,6 +229,8 @@ export class ArmEmulator {
   table(name: string): Row[] {
     const table = name.toLowerCase();
     const rows = [...(this.rawTables.get(table) ?? [])];
+    const generated = Object.entries(this.options.generatedTables ?? {}).find(([n]) => n.toLowerCase() === table)?.[1];
+    if (generated) for (const r of generated()) rows.push(r);
     for (const r of this.store.values()) {
       const seeded = SEEDED_TYPES.get(String(r.type).toLowerCase());
       if (seeded?.table === table) rows.push(this.rowFromArm(r));
@@ -211,9 +238,19 @@ export class ArmEmulator {
     return rows;
   }
 
-  private tables(): Map<string, Row[]> {
-    const names = new Set([...this.rawTables.keys(), 'resources', 'guestconfigurationresources', 'policyresources']);
-    return new Map([...names].map((n) => [n, this.table(n)]));
+  /** A table's rows lazily (state rows, ARM resources, generated rows), for queries. */
+  private *tableRows(table: string): Iterable<Row> {
+    yield* this.rawTables.get(table) ?? [];
+    for (const r of this.store.values()) {
+      const seeded = SEEDED_TYPES.get(String(r.type).toLowerCase());
+      if (seeded?.table === table) yield this.rowFromArm(r);
+    }
+    const generated = Object.entries(this.options.generatedTables ?? {}).find(([n]) => n.toLowerCase() === table)?.[1];
+    if (generated) yield* generated();
+  }
+
+  private hasTable(table: string): boolean {
+    return this.rawTables.has(table) || ['resources', 'guestconfigurationresources', 'policyresources'].includes(table) || Object.keys(this.options.generatedTables ?? {}).some((n) => n.toLowerCase() === table);
   }
 
   private armFromRow(row: Row, armType: string): Json {
@@ -293,6 +330,12 @@ export class ArmEmulator {
       this.log({ ...entry, status: 0, fault: 'drop' }, req);
       return;
     }
+    const latency = /\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(path) ? this.options.graphLatencyMs : this.options.armLatencyMs;
+    if (latency) await sleep(latency);
+    if (method !== 'GET' && !/ResourceGraph/i.test(path)) {
+      this.graphResults.clear();
+      this.graphPages.clear();
+    }
     const answer = this.route(req, method, path, query, apiVersion, body, badJson, hit);
     this.answer(req, res, entry, answer, hit);
   }
@@ -301,6 +344,14 @@ export class ArmEmulator {
     let { status, body } = answer;
     const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...answer.headers, ...(hit?.rule.headers ?? {}) };
     const op = answer.operation?.op;
+    const memo = answer.memo !== undefined && !hit ? this.graphPages.get(answer.memo) : undefined;
+    if (memo !== undefined) {
+      headers['content-type'] = 'application/json; charset=utf-8';
+      res.writeHead(status, headers);
+      res.end(memo);
+      this.log({ ...entry, status, ...(op ? { operationId: op.operationId } : {}) }, req);
+      return;
+    }
     if (op && body !== undefined && !hit?.rule.status) {
       const ref = op.responses.has(String(status)) ? op.responses.get(String(status)) : op.responses.get('default');
       const problem = !op.responses.has(String(status)) && !op.responses.has('default')
@@ -315,6 +366,10 @@ export class ArmEmulator {
       }
     }
     const payload = body === undefined ? '' : JSON.stringify(body);
+    if (answer.memo !== undefined && !hit && status === 200) {
+      if (this.graphPages.size >= 1024) this.graphPages.clear();
+      this.graphPages.set(answer.memo, payload);
+    }
     if (payload) headers['content-type'] = 'application/json; charset=utf-8';
     res.writeHead(status, headers);
     res.end(payload);
@@ -554,7 +609,27 @@ export class ArmEmulator {
     return new HttpAnswer(200, body);
   }
 
+  /** Resource Graph's quota headers (`x-ms-user-quota-remaining`, `x-ms-user-quota-resets-after` hh:mm:ss); undefined when spent. */
+  private spendQuota(): { headers: Record<string, string>; spent: boolean } {
+    const q = this.options.graphQuota;
+    if (!q) return { headers: {}, spent: false };
+    const now = Date.now();
+    if (now - this.quotaWindow.start >= q.windowMs) this.quotaWindow = { start: now, used: 0 };
+    this.quotaWindow.used += 1;
+    const left = Math.max(0, q.windowMs - (now - this.quotaWindow.start));
+    const secs = Math.ceil(left / 1000);
+    const hhmmss = `${String(Math.floor(secs / 3600)).padStart(2, '0')}:${String(Math.floor(secs / 60) % 60).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+    const remaining = Math.max(0, q.queries - this.quotaWindow.used);
+    return { headers: { 'x-ms-user-quota-remaining': String(remaining), 'x-ms-user-quota-resets-after': hhmmss }, spent: this.quotaWindow.used > q.queries };
+  }
+
   private resourceGraph(body: Json): HttpAnswer {
+    const quota = this.spendQuota();
+    if (quota.spent) {
+      this.graphThrottled += 1;
+      const retry = quota.headers['x-ms-user-quota-resets-after']!.split(':').reduce((a, b) => a * 60 + Number(b), 0);
+      return armError(429, 'RateLimiting', 'Please provide below info when asking for support: timestamp, correlationId. Client application has been throttled.', { ...quota.headers, 'retry-after': String(Math.max(1, retry)) });
+    }
     const options = (body.options as Json | undefined) ?? {};
     if (options.resultFormat === 'table') return armError(400, 'BadRequest', "The emulator's Resource Graph answers resultFormat objectArray only.");
     const top = typeof options.$top === 'number' ? options.$top : 100;
@@ -569,36 +644,68 @@ export class ArmEmulator {
         return armError(400, 'BadRequest', 'The $skipToken is not valid.');
       }
     }
-    let rows: Row[];
-    try {
-      rows = runKql(query, this.tables());
-    } catch (err) {
-      if (!(err instanceof KqlError)) throw err;
-      return new HttpAnswer(400, {
-        error: {
-          code: 'BadRequest',
-          message: 'Please provide below info when asking for support: timestamp, correlationId.',
-          details: [{ code: 'InvalidQuery', message: `Query is invalid. ${err.message}` }],
-        },
-      });
-    }
     const wanted = Array.isArray(body.subscriptions) ? new Set((body.subscriptions as string[]).map((s) => s.toLowerCase())) : undefined;
-    // Resource Graph answers only for subscriptions the caller can read: forbidden ones are left out.
-    rows = rows.filter((r) => {
-      const sub = typeof r.subscriptionId === 'string' ? r.subscriptionId.toLowerCase() : undefined;
+    const groups = Array.isArray(body.managementGroups) ? new Set((body.managementGroups as string[]).map((s) => s.toLowerCase())) : undefined;
+    // Resource Graph answers only for subscriptions in scope that the caller can read: rows of
+    // forbidden ones are left out before the query runs, so a summarize counts only readable rows.
+    const underGroups = groups ? this.subscriptionsUnder(groups) : undefined;
+    const inScope = (r: Row) => {
+      const sub = typeof r.subscriptionId === 'string' && r.subscriptionId !== '' ? r.subscriptionId.toLowerCase() : undefined;
       if (sub === undefined) return true;
       if (this.faults.isForbidden(sub)) return false;
+      if (underGroups) return underGroups.has(sub);
       return !wanted || wanted.has(sub);
-    });
+    };
+    const key = JSON.stringify([query, [...(wanted ?? [])], [...(groups ?? [])], [...this.faults.forbiddenSubscriptions()]]);
+    let rows = this.graphResults.get(key);
+    if (!rows) {
+      try {
+        const self = this;
+        rows = [...runKqlLazy(query, (table) => (self.hasTable(table) ? (function* () { for (const r of self.tableRows(table)) if (inScope(r)) yield r; })() : undefined))];
+      } catch (err) {
+        if (!(err instanceof KqlError)) throw err;
+        return new HttpAnswer(400, {
+          error: {
+            code: 'BadRequest',
+            message: 'Please provide below info when asking for support: timestamp, correlationId.',
+            details: [{ code: 'InvalidQuery', message: `Query is invalid. ${err.message}` }],
+          },
+        }, quota.headers);
+      }
+      if (this.graphResults.size > 8) this.graphResults.clear();
+      this.graphResults.set(key, rows);
+    }
     const page = rows.slice(skip, skip + top);
     const more = skip + top < rows.length;
-    return new HttpAnswer(200, {
+    const answer = {
       totalRecords: rows.length,
       count: page.length,
       resultTruncated: 'false',
       ...(more ? { $skipToken: Buffer.from(JSON.stringify({ offset: skip + top, query })).toString('base64url') } : {}),
       data: page,
       facets: [],
-    });
+    };
+    const limit = this.options.graphMaxPayloadBytes;
+    if (limit !== undefined && JSON.stringify(answer).length > limit) {
+      return new HttpAnswer(400, {
+        error: {
+          code: 'BadRequest',
+          message: 'Please provide below info when asking for support: timestamp, correlationId.',
+          details: [{ code: 'ResponsePayloadTooLarge', message: `Response payload size is larger than the limit of ${limit} bytes. Please reduce the page size ($top).` }],
+        },
+      }, quota.headers);
+    }
+    return Object.assign(new HttpAnswer(200, answer, quota.headers), { memo: JSON.stringify([key, skip, top, limit ?? null]) });
+  }
+
+  /** Subscriptions (lower case) whose `managementGroupAncestorsChain` (resourcecontainers rows) names one of `groups`. */
+  private subscriptionsUnder(groups: Set<string>): Set<string> {
+    const subs = new Set<string>();
+    for (const r of this.tableRows('resourcecontainers')) {
+      if (String(r.type) !== 'microsoft.resources/subscriptions') continue;
+      const chain = ((r.properties as Json | undefined)?.managementGroupAncestorsChain ?? []) as Array<{ name?: string }>;
+      if (chain.some((g) => groups.has(String(g.name).toLowerCase()))) subs.add(String(r.subscriptionId).toLowerCase());
+    }
+    return subs;
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * The history store's schema (docs/history.md), as an ordered list of migrations. Version N of the
+ * schema is migrations 1…N applied in order; `driftscan_schema` records each one applied. A store
+ * written by a newer driftscan (a version this list does not reach) is refused rather than guessed
+ * at, and a migration is never edited once released — a change is a new migration at the end.
+ *
+ * Tables (one row per…):
+ * - `scans`: scan; `complete` is false when a scope could not be read (exit 3).
+ * - `scan_scopes`: scope of a scan (the subscriptions and management groups asked for, and every
+ *   subscription that answered) with `status` ok | forbidden | failed and the error.
+ * - `compliance_totals`: (scan, subscription, baseline, compliance) with the machine count;
+ *   compliance is Compliant | NonCompliant | Waived | Pending | Missing.
+ * - `findings`: failing rule of a non-compliant machine (or a waived one), mapped back to the
+ *   baseline rule; `first_seen` is when this drift was first seen without a gap (see docs).
+ *
+ * No primary key or index on `findings`: DuckDB checks an ART index on every appended row, and the
+ * queries driftscan runs filter on `scan_id`, which the append order keeps clustered (zone maps).
+ */
+
+export interface Migration {
+  version: number;
+  /** What the migration does, recorded in `driftscan_schema`. */
+  summary: string;
+  statements: readonly string[];
+}
+
+/** The table that records applied migrations; created before any migration runs. */
+export const SCHEMA_TABLE = `CREATE TABLE IF NOT EXISTS driftscan_schema (
+  version INTEGER PRIMARY KEY,
+  summary VARCHAR NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL,
+  driftscan_version VARCHAR NOT NULL
+)`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    summary: 'scans, scan_scopes, compliance_totals, findings',
+    statements: [
+      `CREATE TABLE scans (
+        scan_id INTEGER PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        complete BOOLEAN NOT NULL,
+        exit_code TINYINT NOT NULL,
+        driftscan_version VARCHAR NOT NULL,
+        baselines VARCHAR[] NOT NULL,
+        machines BIGINT NOT NULL,
+        noncompliant_machines BIGINT NOT NULL,
+        findings BIGINT NOT NULL,
+        requests INTEGER NOT NULL
+      )`,
+      `CREATE TABLE scan_scopes (
+        scan_id INTEGER NOT NULL,
+        scope_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('subscription', 'managementGroup', 'tenant')),
+        display_name VARCHAR,
+        status VARCHAR NOT NULL CHECK (status IN ('ok', 'forbidden', 'failed')),
+        error VARCHAR,
+        PRIMARY KEY (scan_id, scope_id)
+      )`,
+      `CREATE TABLE compliance_totals (
+        scan_id INTEGER NOT NULL,
+        subscription_id VARCHAR NOT NULL,
+        baseline VARCHAR NOT NULL,
+        compliance VARCHAR NOT NULL CHECK (compliance IN ('Compliant', 'NonCompliant', 'Waived', 'Pending', 'Missing')),
+        machines BIGINT NOT NULL,
+        PRIMARY KEY (scan_id, subscription_id, baseline, compliance)
+      )`,
+      `CREATE TABLE findings (
+        scan_id INTEGER NOT NULL,
+        machine_id VARCHAR NOT NULL,
+        subscription_id VARCHAR NOT NULL,
+        baseline VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        expected VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        waived BOOLEAN NOT NULL,
+        waiver_reason VARCHAR,
+        first_seen TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** The schema version this driftscan writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The migrations a store at `current` still needs, in order. */
+export function pendingMigrations(current: number): readonly Migration[] {
+  return MIGRATIONS.filter((m) => m.version > current);
+}

@@ -1,0 +1,128 @@
+/**
+ * The history store (docs/history.md): migrations, one transaction per scan (a SIGKILLed writer
+ * leaves the store as it was), Waived totals, first_seen carried over only across unbroken drift.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { HistoryStore, type FindingRecord } from '../src/fleet/history/store.js';
+import { SCHEMA_VERSION } from '../src/fleet/history/schema.js';
+import { compareScans, complianceOverTime, findingsOverTime } from '../src/fleet/history/trends.js';
+
+const SUB = '00000000-0000-0000-0000-00000000000a';
+
+function finding(machine: string, rule: string, waived = false): FindingRecord {
+  return { machineId: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${machine}`, subscriptionId: SUB, baseline: 'b1', ruleId: rule, severity: 'high', expected: 'x', reason: 'expected 1, found 0', waived };
+}
+
+async function scan(store: HistoryStore, at: string, findings: FindingRecord[], totals: Array<[string, number]>, status: 'ok' | 'forbidden' = 'ok'): Promise<void> {
+  const w = await store.beginScan(new Date(at), ['b1']);
+  await w.addScopes([{ scopeId: SUB, kind: 'subscription', status, ...(status === 'ok' ? {} : { error: '403' }) }]);
+  await w.addTotals(totals.map(([c, n]) => ({ subscriptionId: SUB, baseline: 'b1', compliance: c as 'Compliant', machines: n })));
+  for (const f of findings) await w.appendFinding(f);
+  await w.commit({ finishedAt: new Date(at), complete: status === 'ok', requests: 2 });
+}
+
+test('history store: migrations recorded, scans listed, waived-only machines counted Waived, first_seen kept across unbroken drift only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-history-'));
+  try {
+    const path = join(dir, 'nested', 'history.duckdb');
+    let store = await HistoryStore.open(path);
+    assert.equal(await store.schemaVersion(), SCHEMA_VERSION);
+    await scan(store, '2026-01-05T00:00:00Z', [finding('vm1', 'r1'), finding('vm2', 'r1', true)], [['Compliant', 3], ['NonCompliant', 2]]);
+    await scan(store, '2026-01-12T00:00:00Z', [finding('vm1', 'r1')], [['Compliant', 4], ['NonCompliant', 1]]);
+    await scan(store, '2026-01-19T00:00:00Z', [], [['Compliant', 5]]);
+    await scan(store, '2026-01-26T00:00:00Z', [finding('vm1', 'r1')], [['Compliant', 4], ['NonCompliant', 1]]);
+    store.close();
+    store = await HistoryStore.open(path); // reopening migrates nothing twice
+    const scans = await store.listScans();
+    assert.deepEqual(scans.map((s) => [s.scanId, s.startedAt, s.noncompliantMachines, s.findings, s.exitCode]), [
+      [1, '2026-01-05T00:00:00Z', 1, 1, 1],
+      [2, '2026-01-12T00:00:00Z', 1, 1, 1],
+      [3, '2026-01-19T00:00:00Z', 0, 0, 0],
+      [4, '2026-01-26T00:00:00Z', 1, 1, 1],
+    ]);
+    assert.deepEqual(scans[0]!.baselines, ['b1']);
+    const totals = await store.query(`SELECT compliance, machines FROM compliance_totals WHERE scan_id = 1 ORDER BY compliance`);
+    assert.deepEqual(totals, [{ compliance: 'Compliant', machines: 3 }, { compliance: 'NonCompliant', machines: 1 }, { compliance: 'Waived', machines: 1 }]);
+    const seen = await store.query(`SELECT scan_id, strftime(first_seen AT TIME ZONE 'UTC', '%Y-%m-%d') AS d FROM findings WHERE machine_id LIKE '%vm1' ORDER BY scan_id`);
+    assert.deepEqual(seen, [{ scan_id: 1, d: '2026-01-05' }, { scan_id: 2, d: '2026-01-05' }, { scan_id: 4, d: '2026-01-26' }]);
+    assert.deepEqual(await store.query('SELECT version FROM driftscan_schema'), [{ version: 1 }]);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('history store: a scan killed (SIGKILL) before commit leaves the store as it was', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-history-kill-'));
+  try {
+    const path = join(dir, 'history.duckdb');
+    const store = await HistoryStore.open(path);
+    await scan(store, '2026-01-05T00:00:00Z', [finding('vm1', 'r1')], [['NonCompliant', 1]]);
+    store.close();
+    const script = join(dir, 'writer.mjs');
+    writeFileSync(script, `
+      const { HistoryStore } = await import(${JSON.stringify(new URL('../src/fleet/history/store.js', import.meta.url).href)});
+      const s = await HistoryStore.open(${JSON.stringify(path)});
+      const w = await s.beginScan(new Date(), ['b1']);
+      await w.addScopes([{ scopeId: 'x', kind: 'subscription', status: 'ok' }]);
+      await w.addTotals([{ subscriptionId: 'x', baseline: 'b1', compliance: 'NonCompliant', machines: 50000 }]);
+      for (let i = 0; i < 50000; i++) await w.appendFinding({ machineId: 'm' + i, subscriptionId: 'x', baseline: 'b1', ruleId: 'r', severity: 'high', expected: 'e', reason: 'r', waived: false });
+      await s.connection.run('CHECKPOINT').catch(() => {});
+      console.log('ready');
+      setInterval(() => {}, 1000);
+    `);
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', () => resolve());
+      child.once('exit', (code) => reject(new Error(`writer exited ${code}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const after = await HistoryStore.open(path);
+    assert.deepEqual((await after.listScans()).map((s) => s.scanId), [1]);
+    assert.deepEqual(await after.query('SELECT count(*) AS n FROM findings'), [{ n: 1 }]);
+    assert.deepEqual(await after.query('SELECT count(*) AS n FROM compliance_totals'), [{ n: 1 }]);
+    after.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('history store: a file that is not a DuckDB database is refused with one line naming it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-history-bad-'));
+  try {
+    const path = join(dir, 'history.duckdb');
+    writeFileSync(path, 'not a database\n'.repeat(100));
+    await assert.rejects(HistoryStore.open(path), (err: Error) => err.message.startsWith(`${path}: cannot open the history store: `) && !err.message.includes('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('trends: newly drifted, fixed and still drifting (with age) per rule; a subscription not read is not "fixed"; series per baseline, subscription and rule', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-trends-'));
+  try {
+    const store = await HistoryStore.open(join(dir, 'h.duckdb'));
+    await scan(store, '2026-03-02T00:00:00Z', [finding('vm1', 'r1'), finding('vm2', 'r1'), finding('vm4', 'r2')], [['NonCompliant', 3], ['Compliant', 1]]);
+    await scan(store, '2026-03-09T00:00:00Z', [finding('vm1', 'r1'), finding('vm3', 'r1'), finding('vm4', 'r2')], [['NonCompliant', 3], ['Compliant', 1]]);
+    await scan(store, '2026-03-16T00:00:00Z', [], [], 'forbidden');
+    assert.deepEqual(await compareScans(store, 1, 2), [
+      { baseline: 'b1', ruleId: 'r1', severity: 'high', newlyDrifted: 1, fixed: 1, stillDrifting: 1, oldestFirstSeen: '2026-03-02T00:00:00Z', maxAgeDays: 7 },
+      { baseline: 'b1', ruleId: 'r2', severity: 'high', newlyDrifted: 0, fixed: 0, stillDrifting: 1, oldestFirstSeen: '2026-03-02T00:00:00Z', maxAgeDays: 7 },
+    ]);
+    // Scan 3 could not read the subscription: its absent findings are not fixes.
+    assert.deepEqual((await compareScans(store, 2, 3)).map((r) => [r.ruleId, r.newlyDrifted, r.fixed, r.stillDrifting]), [['r1', 0, 0, 0], ['r2', 0, 0, 0]]);
+    assert.deepEqual((await findingsOverTime(store, 'rule')).map((r) => [r.scanId, r.key, r.findings]), [[1, 'b1/r1', 2], [1, 'b1/r2', 1], [2, 'b1/r1', 2], [2, 'b1/r2', 1]]);
+    assert.deepEqual((await findingsOverTime(store, 'subscription')).map((r) => [r.scanId, r.findings]), [[1, 3], [2, 3]]);
+    assert.deepEqual((await complianceOverTime(store, 'baseline')).map((r) => [r.scanId, r.compliance, r.machines]), [[1, 'Compliant', 1], [1, 'NonCompliant', 3], [2, 'Compliant', 1], [2, 'NonCompliant', 3]]);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

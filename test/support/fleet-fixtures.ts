@@ -1,0 +1,226 @@
+/**
+ * A deterministic fleet for the emulator's Resource Graph, generated row by row on demand (never
+ * held whole, so 100,000 machines × 5 baselines fit the bench), and its ground truth computed from
+ * the same model without going through KQL — an independent answer for the scan to match.
+ *
+ * Machine i lives in subscription i mod S; every 20th is a scale set, every 10th (offset 5) an
+ * Arc-enabled server, every 50th (offset 7) runs Linux and is out of scope. For machine i and
+ * baseline j a hash picks: no assignment (Missing), Pending, NonCompliant with some failing rules,
+ * or Compliant.
+ */
+import type { Row } from './arm-emulator/state.js';
+
+export interface FleetBaseline {
+  name: string;
+  /** Rule ids, in the order the package lists their resources. */
+  rules: string[];
+  /** Rule ids the baseline waives. */
+  waived?: string[];
+}
+
+export interface FleetSpec {
+  machines: number;
+  subscriptions: string[];
+  baselines: FleetBaseline[];
+  /** Percentages (of 1000) for Missing / Pending / NonCompliant (default 20 / 30 / 100). */
+  missingPerMille?: number;
+  pendingPerMille?: number;
+  nonCompliantPerMille?: number;
+  /** Management group every subscription sits under (resourcecontainers rows). */
+  managementGroup?: string;
+  /**
+   * Azure Policy exemptions of driftscan's assignment of `baseline`, at `scope` (a subscription or
+   * resource group id); `expired` ones have an `expiresOn` in the past and exempt nothing.
+   */
+  exemptions?: Array<{ scope: string; baseline: string; expired?: boolean }>;
+}
+
+type State = 'missing' | 'pending' | 'noncompliant' | 'compliant';
+
+function hash(...xs: number[]): number {
+  let h = 0x811c9dc5;
+  for (const x of xs) {
+    h = Math.imul(h ^ (x & 0xffff), 16777619);
+    h = Math.imul(h ^ (x >>> 16), 16777619);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, 0x5bd1e995);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+export class Fleet {
+  constructor(readonly spec: FleetSpec) {}
+
+  subscription(i: number): string {
+    return this.spec.subscriptions[i % this.spec.subscriptions.length]!;
+  }
+
+  kind(i: number): 'vm' | 'vmss' | 'arc' {
+    return i % 20 === 0 ? 'vmss' : i % 10 === 5 ? 'arc' : 'vm';
+  }
+
+  windows(i: number): boolean {
+    return i % 50 !== 7;
+  }
+
+  machineId(i: number): string {
+    const sub = this.subscription(i);
+    const rg = `rg-${i % 7}`;
+    switch (this.kind(i)) {
+      case 'vmss': return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachineScaleSets/ss${i}`;
+      case 'arc': return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.HybridCompute/machines/arc${i}`;
+      default: return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/vm${i}`;
+    }
+  }
+
+  state(i: number, j: number): State {
+    const h = hash(i, j, 1) % 1000;
+    const missing = this.spec.missingPerMille ?? 20;
+    const pending = this.spec.pendingPerMille ?? 30;
+    const bad = this.spec.nonCompliantPerMille ?? 100;
+    if (h < missing) return 'missing';
+    if (h < missing + pending) return 'pending';
+    if (h < missing + pending + bad) return 'noncompliant';
+    return 'compliant';
+  }
+
+  /** Indexes of the failing rules of machine i under baseline j (non-empty for non-compliant). */
+  failing(i: number, j: number): number[] {
+    const rules = this.spec.baselines[j]!.rules;
+    const out = rules.map((_, k) => k).filter((k) => hash(i, j, k, 2) % 3 === 0);
+    return out.length ? out : [hash(i, j, 3) % rules.length];
+  }
+
+  private machineRow(i: number): Row {
+    const id = this.machineId(i);
+    const os = this.windows(i) ? 'Windows' : 'Linux';
+    const kind = this.kind(i);
+    const type = kind === 'vmss' ? 'microsoft.compute/virtualmachinescalesets' : kind === 'arc' ? 'microsoft.hybridcompute/machines' : 'microsoft.compute/virtualmachines';
+    const properties = kind === 'vmss'
+      ? { virtualMachineProfile: { storageProfile: { osDisk: { osType: os } } } }
+      : kind === 'arc' ? { osType: os.toLowerCase() } : { storageProfile: { osDisk: { osType: os } } };
+    return { id, name: id.split('/').pop(), type, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: 'westeurope', resourceGroup: `rg-${i % 7}`, subscriptionId: this.subscription(i), properties, tags: null };
+  }
+
+  private assignmentRow(i: number, j: number, state: Exclude<State, 'missing'>): Row {
+    const b = this.spec.baselines[j]!;
+    const machine = this.machineId(i);
+    const failing = new Set(state === 'noncompliant' ? this.failing(i, j) : []);
+    const status = state === 'pending' ? 'Pending' : state === 'noncompliant' ? 'NonCompliant' : 'Compliant';
+    const resources = state === 'pending' ? [] : b.rules.map((rule, k) => ({
+      resourceId: `[DriftscanRegistryValue]${rule}`,
+      complianceStatus: !failing.has(k),
+      properties: {},
+      reasons: failing.has(k) ? [{ code: `DriftscanRegistryValue:DriftscanRegistryValue:${rule}`, phrase: `expected ${k + 1}, found ${hash(i, j, k) % 5 === 0 ? 'nothing (the value is absent)' : String(k)}` }] : [],
+    }));
+    return {
+      id: `${machine}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/${b.name}`,
+      name: b.name,
+      type: 'microsoft.guestconfiguration/guestconfigurationassignments',
+      tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      kind: '',
+      location: 'westeurope',
+      resourceGroup: `rg-${i % 7}`,
+      subscriptionId: this.subscription(i),
+      properties: {
+        complianceStatus: status,
+        targetResourceId: machine,
+        provisioningState: 'Succeeded',
+        guestConfiguration: { name: b.name, version: '1.0.0', assignmentType: 'Audit' },
+        ...(state === 'pending' ? {} : {
+          latestAssignmentReport: { complianceStatus: status, resources, assignment: { name: b.name, configuration: { name: b.name, version: '1.0.0' } } },
+        }),
+      },
+      tags: null,
+    };
+  }
+
+  /** The emulator's `generatedTables`. */
+  tables(): Record<string, () => Iterable<Row>> {
+    const self = this;
+    return {
+      resources: function* () {
+        for (let i = 0; i < self.spec.machines; i++) yield self.machineRow(i);
+      },
+      guestconfigurationresources: function* () {
+        for (let i = 0; i < self.spec.machines; i++) {
+          // Linux machines carry no driftscan assignment.
+          if (!self.windows(i)) continue;
+          for (let j = 0; j < self.spec.baselines.length; j++) {
+            const s = self.state(i, j);
+            if (s !== 'missing') yield self.assignmentRow(i, j, s);
+          }
+        }
+      },
+      policyresources: function* () {
+        for (const b of self.spec.baselines) {
+          const def = `/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyDefinitions/driftscan-${b.name}`;
+          yield { id: def, name: `driftscan-${b.name}`, type: 'microsoft.authorization/policydefinitions', subscriptionId: '', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '', properties: { policyType: 'Custom', metadata: { category: 'Guest Configuration', driftscan: { baseline: b.name } } }, tags: null };
+          for (const sub of self.spec.subscriptions) {
+            yield { id: `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/driftscan-${b.name}`, name: `driftscan-${b.name}`, type: 'microsoft.authorization/policyassignments', subscriptionId: sub, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '', properties: { policyDefinitionId: def, scope: `/subscriptions/${sub}` }, tags: null };
+          }
+        }
+        // An unrelated definition and assignment (not driftscan's): ignored.
+        yield { id: '/providers/Microsoft.Authorization/policyDefinitions/other', name: 'other', type: 'microsoft.authorization/policydefinitions', subscriptionId: '', properties: { policyType: 'BuiltIn', metadata: { category: 'Tags' } }, tags: null };
+        for (const [k, e] of (self.spec.exemptions ?? []).entries()) {
+          const sub = /\/subscriptions\/([^/]+)/i.exec(e.scope)![1]!;
+          yield {
+            id: `${e.scope}/providers/Microsoft.Authorization/policyExemptions/exempt-${k}`, name: `exempt-${k}`, type: 'microsoft.authorization/policyexemptions', subscriptionId: sub,
+            tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '',
+            properties: { policyAssignmentId: `/subscriptions/${sub}/providers/Microsoft.Authorization/policyAssignments/driftscan-${e.baseline}`, exemptionCategory: 'Waiver', ...(e.expired ? { expiresOn: '2020-01-01T00:00:00Z' } : { expiresOn: '2099-01-01T00:00:00Z' }) },
+            tags: null,
+          };
+        }
+      },
+      resourcecontainers: function* () {
+        for (const sub of self.spec.subscriptions) {
+          yield {
+            id: `/subscriptions/${sub}`, name: `sub-${sub.slice(-4)}`, type: 'microsoft.resources/subscriptions', subscriptionId: sub, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', kind: '', location: '', resourceGroup: '',
+            properties: { managementGroupAncestorsChain: self.spec.managementGroup ? [{ name: self.spec.managementGroup, displayName: self.spec.managementGroup }] : [] },
+            tags: null,
+          };
+        }
+      },
+    };
+  }
+
+  /**
+   * Ground truth for the subscriptions in `reachable` (lower case): machine counts per
+   * `sub|baseline|compliance`, unwaived and waived finding counts, and rows the failing-resources
+   * query returns.
+   */
+  truth(reachable: ReadonlySet<string>): { totals: Map<string, number>; findings: number; waivedFindings: number; failingRows: number; nonCompliantAssignments: number } {
+    const totals = new Map<string, number>();
+    const add = (k: string, n = 1) => totals.set(k, (totals.get(k) ?? 0) + n);
+    let findings = 0;
+    let waivedFindings = 0;
+    let failingRows = 0;
+    let nonCompliantAssignments = 0;
+    for (let i = 0; i < this.spec.machines; i++) {
+      const sub = this.subscription(i).toLowerCase();
+      if (!reachable.has(sub) || !this.windows(i)) continue;
+      this.spec.baselines.forEach((b, j) => {
+        const s = this.state(i, j);
+        const key = (c: string) => `${sub}|${b.name}|${c}`;
+        if (s === 'missing') return add(key('Missing'));
+        if (s === 'pending') return add(key('Pending'));
+        if (s === 'compliant') return add(key('Compliant'));
+        nonCompliantAssignments += 1;
+        const failing = this.failing(i, j);
+        const waived = new Set((b.waived ?? []).map((w) => w.toLowerCase()));
+        const machine = `${this.machineId(i).toLowerCase()}/`;
+        const exempt = (this.spec.exemptions ?? []).some((e) => !e.expired && e.baseline === b.name && machine.startsWith(`${e.scope.toLowerCase()}/`));
+        const unwaived = exempt ? 0 : failing.filter((k) => !waived.has(b.rules[k]!.toLowerCase())).length;
+        failingRows += failing.length;
+        findings += unwaived;
+        waivedFindings += failing.length - unwaived;
+        add(key(unwaived === 0 ? 'Waived' : 'NonCompliant'));
+      });
+    }
+    return { totals, findings, waivedFindings, failingRows, nonCompliantAssignments };
+  }
+}
+
+export function subscriptionIds(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `00000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`);
+}
