@@ -4,6 +4,7 @@
  * stderr — listr2's own fallback would do, but plain lines let us print at most one page line per
  * second instead of one per page; with `--quiet`, nothing.
  */
+import { createRequire } from 'node:module';
 import { progressStream, stderr } from '../io/console.js';
 import type { ScanEvent } from '../fleet/scan.js';
 
@@ -49,7 +50,8 @@ export function scanProgress(options: { quiet: boolean; tty?: boolean }): ScanPr
   }
   return {
     async run(scan) {
-      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+      // require, not import(): listr2 stays outside the CLI bundle, which runs as a script (scripts/bundle-cli.ts).
+      const { Listr, ListrLogger, ProcessOutput } = createRequire(import.meta.url)('listr2') as typeof import('listr2');
       const stream = progressStream();
       let result: Awaited<ReturnType<typeof scan>> | undefined;
       const list = new Listr([{
