@@ -26,7 +26,7 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         'Exit codes: 0 done (or planned), 2 bad flags or build/, 3 an Azure call was refused or kept failing — what was applied, ' +
         'what failed and what was not attempted is listed first.',
     )
-    .argument('<build>', 'the build folder compile wrote (manifest.json, <name>/<name>_<effect>.json, initiatives/)')
+    .argument('<build>', 'published/ as publish wrote it, or the build folder compile wrote (manifest.json, <name>/<name>_<effect>.json, initiatives/)')
     .requiredOption('--scope <scope>', '/subscriptions/<id> or /providers/Microsoft.Management/managementGroups/<id>: where definitions, initiative, assignment, role assignments and exemptions go')
     .addOption(new Option('--location <region>', 'region of the assignment\'s managed identity (e.g. westeurope); required when a baseline enforces (DeployIfNotExists)'))
     .option('--prune', 'delete what driftscan created at --scope and build/ no longer produces (without it they are listed as kept)');
