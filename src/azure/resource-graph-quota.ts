@@ -7,6 +7,7 @@
  * Once the remainder reaches 0, the next query waits for the reset instead of drawing a 429 that
  * the retry policy would then have to sit out. The SDK never reads these headers.
  */
+import { abortableSleep } from './abortable-sleep.js';
 
 /** `hh:mm:ss` (hours may exceed 24; fractions of seconds allowed) → milliseconds, or undefined. */
 export function parseQuotaReset(text: string | undefined): number | undefined {
@@ -28,7 +29,7 @@ export class GraphQuota {
 
   constructor(
     private readonly now: () => number = Date.now,
-    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = defaultSleep,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep,
   ) {}
 
   /** Records a response's quota headers (header names in lower case). */
@@ -51,17 +52,3 @@ export class GraphQuota {
   }
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

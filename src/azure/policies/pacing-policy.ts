@@ -15,6 +15,7 @@
  */
 import type { PipelinePolicy, PipelineRequest } from '@azure/core-rest-pipeline';
 import { pathOf, subscriptionOf } from '../resource-id.js';
+import { abortableSleep } from '../abortable-sleep.js';
 
 export const pacingPolicyName = 'driftscanWritePacing';
 
@@ -47,20 +48,6 @@ export function bucketOf(method: string, url: string): Bucket | undefined {
   return undefined;
 }
 
-function defaultSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** The lowest remainder the response reports for `bucket` (subscription, global and tenant headers). */
 function reportedRemaining(headers: { get(name: string): string | undefined }, bucket: Bucket): number | undefined {
@@ -82,7 +69,7 @@ export function writePacer(settings: PacingSettings = {}): WritePacer {
   const reserve = settings.reserve ?? 20;
   const refill = settings.refillPerSecond ?? 10;
   const now = settings.now ?? Date.now;
-  const sleep = settings.sleep ?? defaultSleep;
+  const sleep = settings.sleep ?? abortableSleep;
   const quotas = new Map<string, Quota>();
   let waitedMs = 0;
 
