@@ -15,6 +15,7 @@ import { Option, type Command } from 'commander';
 import { usageError } from '../core/diagnostics.js';
 import { stderr } from '../io/console.js';
 import type { AzureConnection } from '../azure/connection.js';
+import { CLOUD_NAMES } from '../azure/cloud.js';
 import { collect } from './options.js';
 import { parseDuration } from './duration.js';
 
@@ -32,12 +33,10 @@ export interface RolloutFlags {
   output?: string[];
 }
 
-const CLOUD_CHOICES = ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'];
-
 /** Adds `--cloud`, `--arm-endpoint`, `--tenant`, `--timeout`, `--verbose` to `cmd`. */
 export function addAzureOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--cloud <name>', 'Azure cloud: its ARM endpoint, Entra ID authority and token scope').choices(CLOUD_CHOICES).default('AzureCloud'))
+    .addOption(new Option('--cloud <name>', 'Azure cloud: its ARM endpoint, Entra ID authority and token scope').choices(CLOUD_NAMES).default('AzureCloud'))
     .addOption(new Option('--arm-endpoint <url>', 'send ARM, Resource Graph and PolicyInsights calls to this endpoint instead of the cloud\'s ' +
       '(https://, or http:// to a loopback address; extra CAs through NODE_EXTRA_CA_CERTS); tokens are still for --cloud').env('DRIFTSCAN_ARM_ENDPOINT'))
     .option('--tenant <id>', 'Entra ID tenant for DefaultAzureCredential (ignored when DRIFTSCAN_ARM_TOKEN holds a token)')

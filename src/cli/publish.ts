@@ -20,6 +20,7 @@ import { policyJson } from '../compile/policy/json.js';
 import { withPublishedContent, type PublishedContent } from '../compile/policy/published-content.js';
 import { contentMismatch, packageBlobName, planPackageUploads, type PublishedBlob } from '../rollout/package-uploads.js';
 import { openBlobContainer, type BlobContainer } from '../azure/blob-container.js';
+import { mapConcurrent } from '../azure/concurrent-calls.js';
 import { blobSha256, blobUrl, MAX_SAS_LIFETIME_MS, probeBlob, readOnlySasUrl, uploadBlobIfAbsent, userDelegationKey } from '../azure/package-blobs.js';
 import { openConnection, wantsApply, type AzureFlags, type RolloutFlags } from './azure-options.js';
 import { parseDuration } from './duration.js';
@@ -149,22 +150,14 @@ function parseJsonFile(file: string, what: string): unknown {
 
 /** What the container holds under each package's blob name; a blob without recorded SHA-256 is hashed by download. */
 async function probeAll(container: BlobContainer, locals: readonly LocalPackage[]): Promise<Map<string, PublishedBlob>> {
-  const found = new Map<string, PublishedBlob>();
-  let next = 0;
-  const worker = async () => {
-    while (next < locals.length) {
-      const l = locals[next++]!;
-      const state = await probeBlob(container, l.blobName);
-      if (!state.exists) found.set(l.blobName, { exists: false });
-      else if (state.sha256 !== undefined) found.set(l.blobName, { exists: true, size: state.size, sha256: state.sha256 });
-      else {
-        const got = await blobSha256(container, l.blobName);
-        found.set(l.blobName, { exists: true, size: got.size, sha256: got.sha256 });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, locals.length) }, worker));
-  return found;
+  const states = await mapConcurrent(locals, PROBE_CONCURRENCY, async (l): Promise<PublishedBlob> => {
+    const state = await probeBlob(container, l.blobName);
+    if (!state.exists) return { exists: false };
+    if (state.sha256 !== undefined) return { exists: true, size: state.size, sha256: state.sha256 };
+    const got = await blobSha256(container, l.blobName);
+    return { exists: true, size: got.size, sha256: got.sha256 };
+  });
+  return new Map(locals.map((l, i) => [l.blobName, states[i]!]));
 }
 
 /**
