@@ -13,7 +13,8 @@ import { createAjv } from '../src/validation/create-ajv.js';
 import type { ValidatorSpec } from '../src/validation/validator-spec.js';
 import { BASELINE_VALIDATOR, BASELINE_VALIDATOR_FILE } from '../src/baseline/load.js';
 import { SNAPSHOT_VALIDATOR, SNAPSHOT_VALIDATOR_FILE } from '../src/state/snapshot/source.js';
-import { BUILD_MANIFEST_VALIDATOR, BUILD_VALIDATOR_FILES, POLICY_DEFINITION_VALIDATOR, POLICY_SET_VALIDATOR } from '../src/compile/build-files.js';
+import { BUILD_VALIDATOR_FILES, POLICY_DEFINITION_VALIDATOR, POLICY_SET_VALIDATOR } from '../src/compile/build-files.js';
+import { BUILD_MANIFEST_VALIDATOR, BUILD_MANIFEST_VALIDATOR_FILE } from '../src/compile/build-manifest.js';
 
 const standaloneCode = standaloneModule as unknown as typeof standaloneModule.default;
 
@@ -40,7 +41,7 @@ export function precompiledSource(spec: ValidatorSpec): string {
 export const PRECOMPILED_VALIDATORS = [
   `baseline/${BASELINE_VALIDATOR_FILE}`,
   `state/snapshot/${SNAPSHOT_VALIDATOR_FILE}`,
-  `compile/${BUILD_VALIDATOR_FILES.manifest}`,
+  `compile/${BUILD_MANIFEST_VALIDATOR_FILE}`,
   `compile/${BUILD_VALIDATOR_FILES.definition}`,
   `compile/${BUILD_VALIDATOR_FILES.initiative}`,
 ];

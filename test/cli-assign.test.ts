@@ -17,7 +17,7 @@ import { runCli, runCliAsync, type CliResult } from './support/cli.js';
 import { seedProject } from './support/compile-project.js';
 import { SUB, SUB2, TOKEN, fleetState, machineRow, machineVariant } from './support/azure-fixtures.js';
 import type { EmulatorState } from './support/arm-emulator/state.js';
-import { readManifestPackage } from '../src/compile/manifest-package.js';
+import { findManifestPackage, parseBuildManifest } from '../src/compile/build-manifest.js';
 import { DriftscanError } from '../src/core/diagnostics.js';
 import { parseResourceGroupId } from '../src/azure/machines.js';
 import { provisioningOutcome } from '../src/rollout/guest-assignment.js';
@@ -335,7 +335,7 @@ test('manifest reading: any text gives a package or one located DriftscanError, 
   const doc = fc.oneof(fc.json(), fc.record({ packages: fc.array(entry, { maxLength: 3 }) }).map((d) => JSON.stringify(d, null, 2)), fc.string());
   fc.assert(fc.property(doc, (text) => {
     try {
-      const p = readManifestPackage(text, 'build/manifest.json', PKG);
+      const p = findManifestPackage(parseBuildManifest(text, 'build/manifest.json'), PKG, text, 'build/manifest.json');
       assert.equal(p.name, PKG);
       assert.match(p.contentHash, /^[0-9A-Fa-f]{64}$/);
     } catch (err) {

@@ -340,7 +340,7 @@ test('build/ problems: no definitions (run publish), a damaged manifest or defin
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('"assignmentType": "Audit"', '"assignmentType": "Enforce"'));
   const badManifest = await deploy(dir, ['--scope', scope]);
   assert.equal(badManifest.status, 2);
-  assert.match(badManifest.stderr, /^driftscan: build\/manifest\.json:\d+:\d+: not a driftscan build manifest: packages\.0\.assignmentType must be equal to one of the allowed values\n$/);
+  assert.match(badManifest.stderr, /^driftscan: build\/manifest\.json:\d+:\d+: not a driftscan build manifest: packages\.0\.assignmentType must be one of "Audit", "ApplyAndMonitor", "ApplyAndAutoCorrect"\n$/);
 
   const badScope = await deploy(dir, ['--scope', '/subscriptions/nope']);
   assert.equal(badScope.status, 2);

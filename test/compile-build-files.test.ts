@@ -3,10 +3,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DriftscanError } from '../src/core/diagnostics.js';
-import { parseBuildManifest, parsePolicyDefinitionFile, parsePolicySetFile } from '../src/compile/build-files.js';
+import { parsePolicyDefinitionFile, parsePolicySetFile } from '../src/compile/build-files.js';
+import { parseBuildManifest } from '../src/compile/build-manifest.js';
 
 const HASH = 'A'.repeat(64);
-const manifest = { manifestVersion: 1, packages: [{ name: 'b', version: '1.0.0', baseline: 'policies/b.yaml', assignmentType: 'Audit', contentHash: HASH, policies: ['b/b_AuditIfNotExists.json'] }], initiatives: ['initiatives/policies.json'] };
+const manifest = { manifestVersion: 1, packages: [{ name: 'b', version: '1.0.0', baseline: 'policies/b.yaml', assignmentType: 'Audit', file: 'b/b.zip', contentHash: HASH, size: 100, policies: ['b/b_AuditIfNotExists.json'] }], initiatives: ['initiatives/policies.json'] };
 
 /** Every value reachable in `v`, as [path, replacement] edits that break or keep it. */
 function mutate(v: unknown): fc.Arbitrary<unknown> {
@@ -32,7 +33,7 @@ test('parseBuildManifest: mutated manifests parse or fail with a file:line:col D
       assert.ok(Array.isArray(m.packages));
     } catch (err) {
       assert.ok(err instanceof DriftscanError, String(err));
-      assert.match(err.message, /^build\/manifest\.json:\d+:\d+: not a driftscan build manifest: \S+ /);
+      assert.match(err.message, /^build\/manifest\.json:\d+:\d+: (not a driftscan build manifest: \S+ |package b is listed twice|file must be |a policy file of )/);
       assert.ok(!err.message.includes('\n'));
     }
   }));

@@ -137,11 +137,11 @@ test('parseBuildManifest: any damage is one located DriftscanError, and no path 
     }
   }), { numRuns: 300 });
   for (const [text, re] of [
-    ['{', /^m\.json: not valid JSON/],
-    ['[]', /^m\.json:1:1: a build manifest is a JSON object/],
-    ['{"manifestVersion":2,"packages":[]}', /^m\.json:1:20: manifestVersion 2/],
+    ['{', /^m\.json:1:2: invalid JSON: .*; compile again to rewrite it$/],
+    ['[]', /^m\.json:1:1: not a driftscan build manifest: \(document\) must be object$/],
+    ['{"manifestVersion":2,"packages":[]}', /^m\.json:1:20: not a driftscan build manifest: manifestVersion must be 1$/],
     [good.replace('"pkg/pkg.zip"', '"../../etc/passwd"'), /^m\.json:\d+:\d+: file must be pkg\/pkg\.zip/],
-    [good.replace('"initiatives/policies.json"', '"initiatives/../../x.json"'), /^m\.json:\d+:\d+: an initiative file is initiatives\/<name>\.json/],
+    [good.replace('"initiatives/policies.json"', '"initiatives/../../x.json"'), /^m\.json:\d+:\d+: not a driftscan build manifest: initiatives\.0 must match pattern/],
   ] as const) assert.throws(() => parseBuildManifest(text, 'm.json'), (e: unknown) => e instanceof DriftscanError && re.test(e.message));
 });
 

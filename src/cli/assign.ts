@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { DriftscanError, usageError } from '../core/diagnostics.js';
 import { readInputFile } from '../io/input-file.js';
 import { stderr, stdout } from '../io/console.js';
-import { readManifestPackage, type ManifestPackage } from '../compile/manifest-package.js';
+import { findManifestPackage, parseBuildManifest, type ManifestPackage } from '../compile/build-manifest.js';
 import { assignmentBody, assignmentParameters, planAssignment, provisioningOutcome, type AssignmentBody } from '../rollout/guest-assignment.js';
 import type { Plan, PlannedChange } from '../rollout/plan.js';
 import { openConnection, wantsApply, type AzureFlags, type RolloutFlags } from './azure-options.js';
@@ -104,7 +104,8 @@ export async function runAssign(packageArg: string, o: AssignFlags): Promise<voi
   const flags = await checkFlags(o);
   const { manifest, name } = resolvePackageArgument(packageArg, o.build);
   if (!existsSync(manifest)) throw new DriftscanError(`no build manifest at ${manifest}: run driftscan compile (with --out ${dirname(manifest)}) first`, { location: { file: manifest } });
-  const pkg = readManifestPackage(readInputFile(manifest, 'build manifest').toString('utf8'), manifest, name);
+  const manifestText = readInputFile(manifest, 'build manifest').toString('utf8');
+  const pkg = findManifestPackage(parseBuildManifest(manifestText, manifest), name, manifestText, manifest);
   const parameters = assignmentParameters(pkg, flags.params);
   // Before any Azure call: without a contentUri there is nothing a machine could download.
   if (!pkg.contentUri) {

@@ -1,7 +1,7 @@
 /**
  * Where a JSON text first breaks, for one `file:line:col` error: Node 20's `JSON.parse` messages
  * carry no position (and quote the text, newlines included). Shared by the snapshot reader and the
- * build/ reader (`compile/build-files.ts`).
+ * build/ readers (`compile/build-json.ts`).
  */
 import { DriftscanError } from './diagnostics.js';
 

@@ -16,7 +16,7 @@
  */
 import { DriftscanError, usageError } from '../core/diagnostics.js';
 import { closest } from '../core/suggest.js';
-import type { ManifestPackage } from '../compile/manifest-package.js';
+import type { ManifestPackage } from '../compile/build-manifest.js';
 import type { AssignmentType } from '../rules/model.js';
 import { planChange, type PlannedChange } from './plan.js';
 import type { DiffOptions } from './field-diff.js';
