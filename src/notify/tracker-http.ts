@@ -99,6 +99,10 @@ export function createTrackerHttp(options: TrackerHttpOptions): TrackerHttp {
       }
       const json = parseJson(response);
       const status = response.status;
+      if (status === 203) {
+        // Azure DevOps answers a rejected personal access token with 203 and its HTML sign-in page.
+        throw new NotifyError({ service: options.service, failure: 'refused', method, url: req.url, status, serviceMessage: 'answered with a sign-in page: the token was not accepted' });
+      }
       if ((status < 200 || status > 299) && !(request.accept ?? []).includes(status)) {
         throw new NotifyError({
           service: options.service,

@@ -26,12 +26,17 @@ export const AZURE_DEVOPS_TITLE_LIMIT = 255;
  * not render. The task name is percent-encoded, so no name can end the comment early (`-->`).
  */
 export function trackingMarker(taskName: string): string {
-  return `<!-- ${TRACKING_LABEL}: ${encodeURIComponent(taskName)} -->`;
+  return `<!-- ${TRACKING_LABEL}: ${encodeURIComponent(wellFormed(taskName))} -->`;
+}
+
+/** `text` with lone UTF-16 surrogates replaced by U+FFFD (encodeURIComponent throws on them). */
+function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 /** The task name a body's marker names, or undefined when it has none. */
 export function markedTaskName(body: string | null | undefined): string | undefined {
-  const m = /<!-- driftscan-remediation: ([^\s<>]+) -->/.exec(body ?? '');
+  const m = /<!-- driftscan-remediation: ([^\s<>]*) -->/.exec(body ?? '');
   if (!m) return undefined;
   try {
     return decodeURIComponent(m[1]!);
