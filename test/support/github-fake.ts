@@ -5,7 +5,7 @@
  * (401 "Bad credentials" otherwise), JSON bodies, 422 for a body or comment over 65,536 characters
  * or a title over 256, 404 for another repository. Optional `pathPrefix` serves it under `/api/v3`
  * like GitHub Enterprise Server. `echoCredentials` makes it a careless server that repeats the
- * Authorization header in its error messages (the client must redact it).
+ * token it was sent in its error messages (the client must redact it).
  */
 import { HttpFake, type FakeResponse, type RecordedRequest } from './http-fake.js';
 
@@ -60,7 +60,7 @@ export class GitHubFake extends HttpFake {
   private answer(req: RecordedRequest): FakeResponse {
     const auth = req.headers.authorization ?? '';
     if (auth !== `Bearer ${this.options.token}` && auth !== `token ${this.options.token}`) {
-      return this.json(401, { message: this.options.echoCredentials ? `Bad credentials (got '${auth}')` : 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+      return this.json(401, { message: this.options.echoCredentials ? `Bad credentials (got '${auth.replace(/^\S+\s+/, '')}')` : 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
     }
     if (!String(req.headers.accept ?? '').includes('application/vnd.github+json')) return this.json(415, { message: 'Accept must include application/vnd.github+json' });
     if (req.headers['x-github-api-version'] !== '2022-11-28') return this.json(400, { message: 'X-GitHub-Api-Version must be 2022-11-28' });
