@@ -129,7 +129,7 @@ export async function notifyFailures(target: NotifyTarget, failures: readonly Fa
   const err = options.err ?? stderr;
   const [{ createDeadline }, { openTracker }, { deliverNotifications }] = await Promise.all([
     import('../azure/deadline.js'),
-    import('../notify/target.js'),
+    import('../notify/open-tracker.js'),
     import('../notify/deliver.js'),
   ]);
   const deadline = createDeadline(options.timeoutMs ?? NOTIFY_TIMEOUT_MS);
