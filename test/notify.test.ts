@@ -10,7 +10,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkNotifyFlags, exitAfterNotify, notifyFailures, type NotifyRunOptions } from '../src/cli/notify-options.js';
+import { createHttpHeaders } from '@azure/core-rest-pipeline';
 import { DriftscanError } from '../src/core/diagnostics.js';
+import { rateLimitWaitMs } from '../src/notify/tracker-retry.js';
 import { redactSecrets } from '../src/core/redact.js';
 import type { NotifyTarget } from '../src/notify/target.js';
 import { markedTaskName, TRACKING_LABEL, trackingMarker } from '../src/notify/tracking-body.js';
@@ -119,6 +121,17 @@ test('github: throttling is retried — 429 with Retry-After, 500s, a 403 rate l
     assert.equal(fake.issues.length, 1);
     assert.equal(fake.requests.filter((r) => r.method === 'POST' && /\/issues$/.test(r.path)).length, 4);
   });
+});
+
+test('rate limits: Retry-After, an exhausted x-ratelimit-remaining until its reset, a secondary limit by its message; a plain 403 or 404 is none', () => {
+  const res = (status: number, headers: Record<string, string>, body = '') => ({ status, headers: createHttpHeaders(headers), bodyAsText: body });
+  const now = 1_700_000_000_000;
+  assert.equal(rateLimitWaitMs(res(429, { 'retry-after': '7' }), now), 7000);
+  assert.equal(rateLimitWaitMs(res(403, { 'retry-after': '2' }), now), 2000);
+  assert.equal(rateLimitWaitMs(res(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 30) }), now), 30_000);
+  assert.equal(rateLimitWaitMs(res(403, {}, '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}'), now), 60_000);
+  assert.equal(rateLimitWaitMs(res(403, { 'x-ratelimit-remaining': '12' }, '{"message":"Resource not accessible by integration"}'), now), undefined);
+  assert.equal(rateLimitWaitMs(res(404, { 'retry-after': '3' }), now), undefined);
 });
 
 test('github: a 403 without a rate limit is not retried, names GitHub and the status, and stops the remaining tasks', async () => {

@@ -8,8 +8,9 @@
  *   azure/devops/integrate/concepts/rate-limits).
  * - GitHub's rate limits answer **403** as well as 429 ("Rate limits for the REST API",
  *   docs.github.com): a secondary limit carries `retry-after`; an exhausted primary limit carries
- *   `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds), which is waited for. A 403
- *   without either is a permission problem and is not retried.
+ *   `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds), which is waited for; a
+ *   secondary limit without headers says so in its message, and GitHub asks for at least a minute's
+ *   wait. A 403 without any of these is a permission problem and is not retried.
  * - Never past the notification deadline: a wait that would end after it fails at once, saying so.
  */
 import { retryPolicy, type PipelinePolicy, type PipelineResponse, type RestError, type RetryStrategy } from '@azure/core-rest-pipeline';
@@ -17,8 +18,11 @@ import { formatDuration, type Deadline } from '../azure/deadline.js';
 import { backoffMs, isNetworkErrorCode, isRetriableStatus, retryAfterMs, type RetrySettings } from '../azure/policies/retry-policy.js';
 import { NotifyError, type TrackerService } from './errors.js';
 
+/** GitHub: "If … no retry-after header … wait for at least one minute before retrying." */
+export const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
+
 /** The wait a rate-limited response asks for, or undefined when it is not a rate limit. */
-export function rateLimitWaitMs(response: Pick<PipelineResponse, 'headers' | 'status'>, now: number = Date.now()): number | undefined {
+export function rateLimitWaitMs(response: Pick<PipelineResponse, 'headers' | 'status' | 'bodyAsText'>, now: number = Date.now()): number | undefined {
   if (response.status !== 403 && response.status !== 429) return undefined;
   const hinted = retryAfterMs(response, now);
   if (hinted !== undefined) return hinted;
@@ -26,6 +30,7 @@ export function rateLimitWaitMs(response: Pick<PipelineResponse, 'headers' | 'st
     const reset = Number(response.headers.get('x-ratelimit-reset'));
     if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - now);
   }
+  if (/secondary rate limit|abuse detection/i.test(response.bodyAsText ?? '')) return SECONDARY_RATE_LIMIT_WAIT_MS;
   return undefined;
 }
 
