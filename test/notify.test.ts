@@ -149,6 +149,21 @@ test('github: a 403 without a rate limit is not retried, names GitHub and the st
   });
 });
 
+test('github: a wait past the notification deadline fails at once, and 5xx that keep coming fail after the retries, each naming the status and the attempts', async () => {
+  await withGitHub(async (fake, target) => {
+    fake.labels.add(TRACKING_LABEL);
+    fake.inject({ method: 'POST', path: /\/issues$/, status: 429, headers: { 'retry-after': '600' }, body: { message: 'API rate limit exceeded' } });
+    fake.inject({ method: 'POST', path: /\/issues$/, status: 502, body: { message: 'Server Error' }, times: 3 });
+    const started = Date.now();
+    const { options } = capture();
+    const o = await notifyFailures(target, [failedTask('rem-a-0'), failedTask('rem-b-0')], { ...options, timeoutMs: 5000, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 } });
+    assert.ok(Date.now() - started < 4000, 'did not sleep into the deadline');
+    assert.equal(o.tasks[0]!.error, 'gave up on GitHub for POST /repos/contoso/fleet/issues: HTTP 429 (429 rate limited for 10 m; waiting would pass the 5 s notification deadline)');
+    assert.equal(o.tasks[1]!.error, 'GitHub kept failing POST /repos/contoso/fleet/issues: HTTP 502: Server Error (3 attempts)');
+    assert.equal(fake.issues.length, 0);
+  });
+});
+
 test('github: GitHub Enterprise Server API root (GITHUB_API_URL=…/api/v3) is followed', async () => {
   await withGitHub(async (fake, target) => {
     const outcome = await notifyFailures(target, [failedTask('rem-a-0')], capture().options);
