@@ -11,7 +11,7 @@ import { parseRegFile } from '../state/reg/parse.js';
 import { regFileSource } from '../state/reg/source.js';
 import { loadSnapshot } from '../state/snapshot/source.js';
 import { openHiveSource, type HiveSpec } from '../state/hive/hive-source.js';
-import { openFileByteSource } from '../io/file-byte-source.js';
+import { openImageSource, type ImageSourceOptions } from './image-source.js';
 import { stderr } from '../io/console.js';
 import { openImageHives } from '../state/image/image-hives.js';
 
@@ -22,6 +22,9 @@ export interface SourceOptions {
   windowsDir?: string;
   image?: string;
   partition?: string;
+  /** `--timeout` / `--verbose`, for an `--image` URL. */
+  timeout?: string;
+  verbose?: boolean;
 }
 
 /** `--partition N`: a partition number as tools show it (0: an unpartitioned disk). */
@@ -53,7 +56,8 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
   const hives = (o.hive ?? []).map(parseHiveArg);
   if (o.image && o.windowsDir) throw usageError('--image and --windows-dir both name a Windows volume: give one');
   if (o.partition !== undefined && !o.image) throw usageError('--partition picks a partition of --image: give --image too');
-  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition)) } : undefined;
+  if (o.timeout !== undefined && !o.image) throw usageError('--timeout bounds reading an --image URL: give --image too');
+  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose }) } : undefined;
   if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}) }));
   if (sources.length === 0) {
     throw usageError('no machine state given: use --reg FILE, --snapshot FILE, --hive NAME=FILE, --windows-dir DIR or --image DISK');
@@ -61,15 +65,15 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
   return combineSources(sources);
 }
 
-/** The machine hives of a disk image (VHD, VHDX or raw), read without mounting it. */
-export async function readImageHives(image: string, partition?: number): Promise<HiveSpec[]> {
-  const file = await openFileByteSource(image);
+/** The machine hives of a disk image (VHD, VHDX or raw; a file or a blob SAS URL), read without mounting it. */
+export async function readImageHives(image: string, partition?: number, options: ImageSourceOptions = {}): Promise<HiveSpec[]> {
+  const opened = await openImageSource(image, options);
   try {
-    const found = await openImageHives(file, partition === undefined ? {} : { partition });
+    const found = await openImageHives(opened.source, partition === undefined ? {} : { partition });
     // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
-    if (process.env.DRIFTSCAN_IO_STATS) stderr.write(`driftscan: read ${file.stats.bytes} bytes in ${file.stats.reads} reads from ${image}\n`);
+    if (process.env.DRIFTSCAN_IO_STATS || options.verbose) stderr.write(`driftscan: ${opened.summary()}\n`);
     return found.hives;
   } finally {
-    await file.close();
+    await opened.close();
   }
 }
