@@ -119,6 +119,11 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
   // they are done below, where every request is counted, logged and bounded.
   const client = new BlobClient(url, newPipeline(new AnonymousCredential(), { retryOptions: { maxTries: 1 }, keepAliveOptions: { enable: true } }));
   const stats = { requests: 0, bytes: 0, retries: 0 };
+  /** Reads in flight (read-ahead may outlive the read that started it), for close(). */
+  const inFlight = new Set<Promise<unknown>>();
+  /** Set once a read failed for good: close() then aborts what is left instead of waiting for it. */
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
 
   /** Why `err` ended an attempt, as the error a user sees if it is the last. */
   const classify = (err: unknown, what: string, tryAborted: boolean, etag?: string): Failure => {
@@ -161,7 +166,7 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
     for (let tried = 1; ; tried++) {
       const perTry = new AbortController();
       const tryTimer = setTimeout(() => perTry.abort(new Error('request time limit')), tryTimeoutMs);
-      const signal = anySignal([deadline.signal, perTry.signal]);
+      const signal = anySignal([deadline.signal, perTry.signal, stop.signal]);
       const started = Date.now();
       stats.requests++;
       try {
@@ -172,6 +177,7 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
         const failure = classify(err, what, perTry.signal.aborted, etag);
         const status = isRestError(err) ? (err.statusCode ?? err.code) : perTry.signal.aborted ? 'timed out' : ((err as NodeJS.ErrnoException).code ?? (err as Error).name);
         options.verbose?.(`storage: ${what} → ${status} (${Date.now() - started} ms)`);
+        if (stop.signal.aborted) throw failure.error;
         if (!failure.retry) throw failure.error;
         if (tried >= maxTries) {
           throw new DriftscanError(`${failure.error.detail} (${tried} attempts)`, { kind: 'service', location: { file: name }, cause: err });
@@ -179,7 +185,7 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
         stats.retries++;
         const wait = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (tried - 1));
         try {
-          await abortableSleep(wait, deadline.signal);
+          await abortableSleep(wait, anySignal([deadline.signal, stop.signal]));
         } catch {
           throw classify(err, what, false, etag).error;
         }
@@ -226,10 +232,14 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
           }
         } catch (err) {
           // A body cut short still delivered its first `got` bytes: keep them, ask for the rest.
-          if (got > 0) return got;
+          if (got > 0) {
+            stats.retries++;
+            return got;
+          }
           throw err;
         }
         if (got === 0) throw Object.assign(new Error('the answer ended before its first byte'), { code: 'ETRUNCATED' });
+        if (got < count) stats.retries++;
         return got;
       }, etag);
     }
@@ -242,10 +252,22 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
     stats,
     read: async (offset, length) => {
       const out = new Uint8Array(length);
-      await fill(out, offset, length);
+      const reading = fill(out, offset, length);
+      inFlight.add(reading);
+      try {
+        await reading;
+      } catch (err) {
+        stop.abort(err);
+        throw err;
+      } finally {
+        inFlight.delete(reading);
+      }
       return out;
     },
     close: async () => {
+      // Read-ahead still in flight is waited for (it is at most a few blocks), so the request
+      // figures are final; after a failure it is cut off instead.
+      await Promise.allSettled([...inFlight]);
       clearTimeout(timer);
     },
   };

@@ -68,12 +68,14 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
 /** The machine hives of a disk image (VHD, VHDX or raw; a file or a blob SAS URL), read without mounting it. */
 export async function readImageHives(image: string, partition?: number, options: ImageSourceOptions = {}): Promise<HiveSpec[]> {
   const opened = await openImageSource(image, options);
+  let found;
   try {
-    const found = await openImageHives(opened.source, partition === undefined ? {} : { partition });
-    // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
-    if (process.env.DRIFTSCAN_IO_STATS || options.verbose) stderr.write(`driftscan: ${opened.summary()}\n`);
-    return found.hives;
+    found = await openImageHives(opened.source, partition === undefined ? {} : { partition });
   } finally {
+    // Before the figures: closing waits for a read-ahead request still in flight, so they are final.
     await opened.close();
   }
+  // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
+  if (process.env.DRIFTSCAN_IO_STATS || options.verbose) stderr.write(`driftscan: ${opened.summary()}\n`);
+  return found.hives;
 }
