@@ -21,6 +21,8 @@ import { AZURITE_ACCOUNT, startAzurite, type Azurite } from './support/azurite.j
 import { startFaultProxy, type FaultProxy, type FaultRule } from './support/storage-fault-proxy.js';
 import { buildDisk, buildNtfsVolume, convertDisk, diskToolsMissing, scratchDir, type ImageKind, type Scheme } from './support/disk-images.js';
 import { SAS_VERSION } from '../src/azure/package-blobs.js';
+import { parseBlobSasUrl } from '../src/azure/blob-byte-source.js';
+import { redactSecrets } from '../src/core/redact.js';
 
 const CONFIG = 'examples/image/Windows/System32/config';
 const SAMPLE = ['SYSTEM', 'SOFTWARE'].map((name) => ({ name, bytes: readFileSync(join(CONFIG, name)) }));
@@ -302,4 +304,17 @@ test('a 64 GiB sparse disk as a page blob is gated in a few requests and megabyt
     assert.ok(requests <= 100, `${requests} requests`);
     assertNoSas(r, url, '64 GiB');
   });
+});
+
+test('the SAS is known to the redactor by value once the URL is parsed: a bare signature in an SDK message is redacted too', () => {
+  const sig = 'AbC+dEf/GhI=0123456789signature';
+  const text = `https://acct.blob.core.windows.net/c/disk.vhd?sv=2025-11-05&sr=b&sp=r&se=2030-01-01&sig=${encodeURIComponent(sig)}`;
+  assert.equal(redactSecrets(`signed with ${sig}`), `signed with ${sig}`, 'not redacted by shape alone');
+  const { name } = parseBlobSasUrl(text);
+  assert.equal(name, 'https://acct.blob.core.windows.net/c/disk.vhd');
+  assert.equal(redactSecrets(`signed with ${sig}`), 'signed with REDACTED');
+  assert.equal(redactSecrets(`raw query: ${new URL(text).search.slice(1)}`), 'raw query: REDACTED');
+  assert.throws(() => parseBlobSasUrl('https://acct.blob.core.windows.net/c/disk.vhd'), /has no SAS/);
+  assert.throws(() => parseBlobSasUrl('https://acct.blob.core.windows.net/disk.vhd?sig=abcdefgh1'), /names no blob/);
+  assert.throws(() => parseBlobSasUrl('ftp://acct/c/disk.vhd?sig=abcdefgh1'), /only https:\/\/ blob URLs/);
 });

@@ -6,8 +6,9 @@
  *
  * - fixed-size aligned blocks (256 KiB by default), so nearby small reads share one request;
  * - the blocks a read misses are fetched together, adjacent ones as one range request;
- * - a read that continues where the previous one ended (a file's data, a run of MFT records) also
- *   fetches the next blocks (read-ahead), so a sequential scan costs one request per few blocks;
+ * - a read that continues where the previous one ended (a file's data, a run of MFT records) and
+ *   misses also fetches the next blocks (read-ahead), so a sequential scan costs one request per
+ *   few blocks;
  * - memory is bounded: least recently used blocks are dropped past `maxBytes` (64 MiB by default);
  *   a read larger than a quarter of that goes straight to the source, uncached, so one big hive
  *   does not flush everything else;
@@ -45,8 +46,8 @@ export function cachedSource(source: ByteSource, options: ReadCacheOptions = {})
   /** Block index → its bytes (or the request fetching them); Map order is recency order. */
   const blocks = new Map<number, Promise<Uint8Array>>();
   const cacheStats = { reads: 0, sourceReads: 0, sourceBytes: 0 };
-  /** The block after the last one read: a read starting there is sequential. */
-  let nextSequential = -1;
+  /** Where the last read ended: a read starting there continues a sequential scan. */
+  let lastEnd = -1;
 
   const fetchRun = (first: number, count: number): void => {
     const offset = first * blockSize;
@@ -81,15 +82,18 @@ export function cachedSource(source: ByteSource, options: ReadCacheOptions = {})
       if (length === 0) return new Uint8Array(0);
       const first = Math.floor(offset / blockSize);
       const last = Math.floor((offset + length - 1) / blockSize);
-      const sequential = first === nextSequential || first === nextSequential - 1;
-      nextSequential = last + 1;
+      const sequential = offset === lastEnd;
+      lastEnd = offset + length;
       if (length > maxBytes / 4) {
         cacheStats.sourceReads++;
         cacheStats.sourceBytes += length;
         return source.read(offset, length);
       }
-      // Misses in [first, last] (and the read-ahead past it), fetched as runs of adjacent blocks.
-      const end = sequential ? Math.min(blockCount - 1, last + readAhead) : last;
+      // Misses in [first, last], fetched as runs of adjacent blocks; a sequential read that misses
+      // also fetches the blocks after it (read-ahead), so a scan misses once every few blocks.
+      let missed = false;
+      for (let index = first; index <= last && !missed; index++) missed = !blocks.has(index);
+      const end = missed && sequential ? Math.min(blockCount - 1, last + readAhead) : last;
       let runStart = -1;
       for (let index = first; index <= end + 1; index++) {
         const missing = index <= end && !blocks.has(index);
