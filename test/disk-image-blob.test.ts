@@ -11,23 +11,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  BlobSASPermissions, BlobServiceClient, SASProtocol, StorageSharedKeyCredential, generateBlobSASQueryParameters, type ContainerClient,
-} from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { runCliAsync, type CliResult } from './support/cli.js';
 import { AZURITE_ACCOUNT, startAzurite, type Azurite } from './support/azurite.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from './support/storage-fault-proxy.js';
 import { buildDisk, buildNtfsVolume, convertDisk, diskToolsMissing, scratchDir, type ImageKind, type Scheme } from './support/disk-images.js';
-import { SAS_VERSION } from '../src/azure/package-blobs.js';
+import { createContainer, dataExtents, sasUrl as blobSasUrl, uploadBlockBlob as uploadBlock, uploadPageBlob as uploadPage } from './support/blob-disks.js';
 import { parseBlobSasUrl } from '../src/azure/blob-byte-source.js';
 import { redactSecrets } from '../src/core/redact.js';
 
 const CONFIG = 'examples/image/Windows/System32/config';
 const SAMPLE = ['SYSTEM', 'SOFTWARE'].map((name) => ({ name, bytes: readFileSync(join(CONFIG, name)) }));
-/** Azurite's well-known development account key (public, in Azurite's documentation). */
-const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const KINDS: ImageKind[] = ['raw', 'vhd-fixed', 'vhd-dynamic', 'vhdx'];
 const SCHEMES: Scheme[] = ['none', 'mbr', 'mbr-logical', 'gpt'];
 const CONTAINER = 'disks';
@@ -39,7 +35,6 @@ const azurite: Azurite | undefined = typeof started === 'string' ? undefined : s
 const skip: string | false = typeof started === 'string' ? started : false;
 if (skip) console.log(`# disk-image-blob tests SKIPPED: ${skip}`);
 
-const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
 let container: ContainerClient;
 let dir: string;
 /** Blob name → how the disk was built (partition number of the Windows volume). */
@@ -54,12 +49,8 @@ function env(): NodeJS.ProcessEnv {
 }
 
 /** A read-only SAS URL for `blob` through `accountUrl` (Azurite or the proxy), valid until `expiresOn`. */
-function sasUrl(blob: string, accountUrl = azurite!.accountUrl, expiresOn = new Date(Date.now() + 3_600_000)): string {
-  const sas = generateBlobSASQueryParameters({
-    containerName: CONTAINER, blobName: blob, permissions: BlobSASPermissions.parse('r'),
-    startsOn: new Date(Date.now() - 300_000), expiresOn, protocol: SASProtocol.Https, version: SAS_VERSION,
-  }, credential).toString();
-  return `${accountUrl}/${CONTAINER}/${blob}?${sas}`;
+function sasUrl(blob: string, accountUrl = azurite!.accountUrl, expiresOn?: Date): string {
+  return blobSasUrl(accountUrl, CONTAINER, blob, expiresOn);
 }
 
 /** The signature of a SAS URL, raw and URL-encoded: neither may appear in any output. */
@@ -76,8 +67,8 @@ function assertNoSas(r: CliResult, url: string, what: string): void {
   assert.ok(!r.stderr.includes(new URL(url).search.slice(1)), `${what}: the SAS query is on stderr`);
 }
 
-async function check(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return runCliAsync(['check', 'policies/', ...args, '--format', 'json'], { env: env(), timeoutMs });
+async function check(args: string[], timeoutMs = 120_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCliAsync(['check', 'policies/', ...args, '--format', 'json'], { env: { ...env(), ...extraEnv }, timeoutMs });
 }
 
 async function verdicts(args: string[]): Promise<Row[]> {
@@ -86,39 +77,12 @@ async function verdicts(args: string[]): Promise<Row[]> {
   return (JSON.parse(r.stdout) as { results: Row[] }).results.map(pick);
 }
 
-/** Fills `file`'s byte ranges `extents` (default: all of it) into a new page blob, skipping all-zero 4 MiB pieces. */
-async function uploadPageBlob(name: string, file: string, extents?: Array<{ start: number; length: number }>): Promise<void> {
-  const size = statSync(file).size;
-  assert.equal(size % 512, 0, `${file}: a page blob is a multiple of 512 bytes`);
-  const page = container.getPageBlobClient(name);
-  await page.create(size);
-  const piece = 4 * 1024 * 1024;
-  const buf = Buffer.alloc(piece);
-  const fd = openSync(file, 'r');
-  try {
-    for (const e of extents ?? [{ start: 0, length: size }]) {
-      const end = Math.min(size, Math.ceil((e.start + e.length) / 512) * 512);
-      for (let at = e.start - (e.start % 512); at < end; at += piece) {
-        const n = Math.min(piece, end - at);
-        readSync(fd, buf, 0, n, at);
-        const bytes = buf.subarray(0, n);
-        if (bytes.some((b) => b !== 0)) await page.uploadPages(bytes, at, n);
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-async function uploadBlockBlob(name: string, file: string): Promise<void> {
-  await container.getBlockBlobClient(name).uploadFile(file);
-}
+const uploadPageBlob = (name: string, file: string, extents?: Array<{ start: number; length: number }>) => uploadPage(container, name, file, extents);
+const uploadBlockBlob = (name: string, file: string) => uploadBlock(container, name, file);
 
 before(async () => {
   if (!azurite) return;
-  const service = new BlobServiceClient(azurite.accountUrl, credential, { tlsOptions: { ca: azurite.cert.certPem } } as ConstructorParameters<typeof BlobServiceClient>[2]);
-  container = service.getContainerClient(CONTAINER);
-  await container.create();
+  container = await createContainer(azurite, CONTAINER);
   dir = scratchDir('driftscan-image-blob-');
   const volume = join(dir, 'vol.img');
   buildNtfsVolume(volume, { sizeMiB: 16, files: SAMPLE.map((h) => ({ path: `Windows/System32/config/${h.name}`, bytes: h.bytes, fragment: [1, 2, 1, 3] })) });
@@ -248,8 +212,10 @@ test('Blob Storage failing past the retries exits 3; a hang is cut at --timeout 
 test('an expired SAS (403), a missing blob (404) and a blob rewritten mid-read (412) exit 2 with one line naming the URL without its SAS', { skip, timeout: 120_000 }, async () => {
   const blob = 'gpt/disk.raw';
   const expired = sasUrl(blob, azurite!.accountUrl, new Date(Date.now() - 60_000));
-  const r403 = await check(['--image', expired, '--verbose']);
+  // With the SDK's own logging on too: its lines go through the redacting console.
+  const r403 = await check(['--image', expired, '--verbose'], 120_000, { AZURE_LOG_LEVEL: 'verbose' });
   assert.equal(r403.status, 2, r403.stderr);
+  assert.match(r403.stderr, /azure:storage-blob|azure:core-rest-pipeline/, 'the SDK logged');
   assert.match(r403.stderr, new RegExp(`^driftscan: ${azurite!.accountUrl}/${CONTAINER}/${blob}: Blob Storage refused the SAS for HEAD .*403`, 'm'));
   assertNoSas(r403, expired, '403');
 
@@ -285,8 +251,7 @@ test('a 64 GiB sparse disk as a page blob is gated in a few requests and megabyt
   buildNtfsVolume(volume, { sizeMiB: 64 * 1024, files: SAMPLE.map((h, i) => ({ path: `Windows/System32/config/${h.name}`, bytes: h.bytes, shuffle: 7 + i })) });
   const vhd = join(dir, 'big.vhd');
   execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vpc', '-o', 'subformat=fixed,force_size=on', volume, vhd]);
-  const map = JSON.parse(execFileSync('qemu-img', ['map', '--output=json', '-f', 'raw', vhd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as Array<{ start: number; length: number; data: boolean }>;
-  await uploadPageBlob('big/disk.vhd', vhd, map.filter((e) => e.data));
+  await uploadPageBlob('big/disk.vhd', vhd, dataExtents(vhd));
   const size = statSync(vhd).size;
   assert.ok(size > 64 * 2 ** 30);
   await withProxy([], async (proxy) => {

@@ -46,7 +46,9 @@ export async function openImageSource(image: string, options: ImageSourceOptions
     };
   }
   const timeoutMs = parseDuration('--timeout', options.timeout ?? '30m', { min: 1000, max: 7 * 86_400_000 });
-  const { openBlobByteSource } = await import('../azure/blob-byte-source.js');
+  const [{ openBlobByteSource }, { routeAzureSdkLogs }] = await Promise.all([import('../azure/blob-byte-source.js'), import('../azure/sdk-logging.js')]);
+  // AZURE_LOG_LEVEL output of the storage pipeline goes through the redacting console, not straight to stderr.
+  routeAzureSdkLogs((line) => stderr.line(line));
   const blob = await openBlobByteSource(image, { timeoutMs, ...(options.verbose ? { verbose: (line: string) => stderr.line(`driftscan: ${line}`) } : {}) });
   const cached = cachedSource(blob);
   return {
