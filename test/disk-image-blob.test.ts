@@ -140,6 +140,18 @@ test('export --image SAS URL writes what export --hive writes from the file', { 
     assert.equal(fromBlob.stdout, fromFile.stdout, name);
     assertNoSas(fromBlob, url, name);
   }
+  // --output with a URL input: the report is written (the URL is no file an output could clobber).
+  const url = sasUrl('mbr-logical/disk.vhdx');
+  const out = join(dir, 'report.json');
+  const r = await check(['--image', url, '--output', out]);
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  assert.deepEqual((JSON.parse(readFileSync(out, 'utf8')) as { results: Row[] }).results.map(pick), expected);
+  assertNoSas(r, url, '--output');
+  for (const command of ['check', 'export']) {
+    const help = await runCliAsync([command, '--help']);
+    assert.match(help.stdout, /blob SAS URL/, `${command} --help`);
+    assert.match(help.stdout, /--timeout <duration>\s+with an --image URL/, `${command} --help`);
+  }
 });
 
 test('--verbose counts the requests the proxy saw; 503s, a cut body and a reset are retried or resumed, and the verdicts stay the same', { skip, timeout: 120_000 }, async () => {
