@@ -23,7 +23,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildNtfsVolume, diskToolsMissing } from '../test/support/disk-images.js';
-import { startAzurite } from '../test/support/azurite.js';
+import { startAzurite, type Azurite } from '../test/support/azurite.js';
 import { createContainer, sasUrl, uploadBlockBlob, uploadPageBlob } from '../test/support/blob-disks.js';
 import { bareNode, cliLaunchers, interleave, median, met, printSamples, repoRoot, rounds, run, times, unpackHive, type Variant } from './support.js';
 
@@ -110,8 +110,14 @@ export async function benchImage(): Promise<void> {
           `read ${(read / 1024).toFixed(0)} KiB for ${(hiveBytes / 1024).toFixed(0)} KiB of hives (target <= 2× hives + 16 MiB = ${(budget / 2 ** 20).toFixed(1)} MiB): met ${met(read <= budget)}\n`,
       );
     }
-    await benchBlob(fixed, vhdx, launcher, hiveArgs);
-    benchBigHive(dir, launcher);
+    const azurite = await startAzurite();
+    if (typeof azurite === 'string') process.stdout.write(`image: skipping the SAS URL benchmarks: ${azurite}\n`);
+    try {
+      if (typeof azurite !== 'string') await benchBlob(azurite, fixed, vhdx, launcher, hiveArgs);
+      await benchBigHive(dir, launcher, typeof azurite === 'string' ? undefined : azurite);
+    } finally {
+      if (typeof azurite !== 'string') await azurite.stop();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -122,7 +128,7 @@ export async function benchImage(): Promise<void> {
  * thousands of runs and an attribute list is measured, not only start-up: a dynamic VHDX against
  * `check --hive SYSTEM=SYSTEM_B` on the extracted file.
  */
-function benchBigHive(dir: string, launcher: ReturnType<typeof cliLaunchers>[number]): void {
+async function benchBigHive(dir: string, launcher: ReturnType<typeof cliLaunchers>[number], azurite: Azurite | undefined): Promise<void> {
   const hive = unpackHive('SYSTEM_B');
   if (!hive) {
     process.stdout.write('image: shared data hives/SYSTEM_B.xz not found: skipping the SYSTEM_B image benchmark\n');
@@ -135,11 +141,21 @@ function benchBigHive(dir: string, launcher: ReturnType<typeof cliLaunchers>[num
     execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vhdx', '-o', 'subformat=dynamic', raw, vhdx]);
     rmSync(raw);
     const baseline = join(repoRoot, 'policies', 'rdp-access-denied.yaml');
-    const check = (args: string[]) => () => void launcher.run(['check', baseline, ...args], { okCodes: [0, 1] });
+    let url: string | undefined;
+    if (azurite) {
+      const container = await createContainer(azurite, 'bench-system-b');
+      await uploadBlockBlob(container, 'system-b.vhdx', vhdx);
+      url = sasUrl(azurite.accountUrl, 'bench-system-b', 'system-b.vhdx');
+    }
+    // Every variant runs with the same environment (the extra CA is read at TLS set-up only).
+    const env = azurite ? { ...launcher.env, NODE_EXTRA_CA_CERTS: azurite.cert.certPath } : launcher.env;
+    const bin = join(repoRoot, 'bin', 'driftscan.js');
+    const check = (args: string[]) => () => void run(process.execPath, [bin, 'check', baseline, ...args], { okCodes: [0, 1], env });
     const variants: Variant[] = [
       { label: NODE, fn: bareNode },
       { label: HIVE, fn: check(['--hive', `SYSTEM=${hive.file}`]) },
       { label: 'check --image system-b.vhdx', fn: check(['--image', vhdx]) },
+      ...(url ? [{ label: 'check --image SAS URL, system-b.vhdx block blob', fn: check(['--image', url]) }] : []),
     ];
     const n = rounds(21);
     const samples = interleave(variants, n);
@@ -157,58 +173,58 @@ function benchBigHive(dir: string, launcher: ReturnType<typeof cliLaunchers>[num
       `check --image system-b.vhdx: ${times(ratio)} check --hive (target <= 1.5×): met ${met(ratio <= 1.5)}; ` +
         `read ${(read / 2 ** 20).toFixed(1)} MiB for a ${(bytes.length / 2 ** 20).toFixed(1)} MiB hive (target <= ${(budget / 2 ** 20).toFixed(1)} MiB): met ${met(read <= budget)}\n`,
     );
+    if (url) {
+      const v = spawnSync(process.execPath, [bin, 'check', baseline, '--image', url, '--verbose'], { cwd: repoRoot, env, encoding: 'utf8' });
+      const m = /read (\d+) bytes in (\d+) requests \((\d+) retries; (\d+) reads by the disk readers\)/.exec(v.stderr);
+      if (!m) throw new Error(`no request figures from check --image URL: ${v.stderr.slice(0, 300)}`);
+      process.stdout.write(
+        `${samples[3]!.label}: ${times(median(samples[3]!.ms) / median(samples[1]!.ms))} check --hive; ${m[2]} HTTP requests (${m[3]} retries) for ${m[4]} reads by the disk readers, ` +
+          `${(Number(m[1]) / 2 ** 20).toFixed(1)} MiB received\n`,
+      );
+    }
   } finally {
     hive.cleanup();
   }
 }
 
 /** The 64 GiB disks as blobs in Azurite, read by SAS URL, next to `check --hive` and the local file. */
-async function benchBlob(fixed: string, vhdx: string, launcher: ReturnType<typeof cliLaunchers>[number], hiveArgs: string[]): Promise<void> {
-  const azurite = await startAzurite();
-  if (typeof azurite === 'string') {
-    process.stdout.write(`image: skipping the SAS URL benchmark: ${azurite}\n`);
-    return;
-  }
-  try {
-    const t0 = Date.now();
-    const container = await createContainer(azurite, 'bench');
-    await uploadPageBlob(container, 'disk-fixed.vhd', fixed);
-    await uploadBlockBlob(container, 'disk.vhdx', vhdx);
-    process.stdout.write(`image: uploaded the fixed VHD (page blob, data extents only) and the VHDX (block blob) to Azurite in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    const pageUrl = sasUrl(azurite.accountUrl, 'bench', 'disk-fixed.vhd');
-    const blockUrl = sasUrl(azurite.accountUrl, 'bench', 'disk.vhdx');
-    // Every variant runs with the same environment (the extra CA is read at TLS set-up only).
-    const env = { ...launcher.env, NODE_EXTRA_CA_CERTS: azurite.cert.certPath };
-    const bin = join(repoRoot, 'bin', 'driftscan.js');
-    const check = (args: string[]) => () => void run(process.execPath, [bin, 'check', 'policies/', ...args], { okCodes: [0, 1], env });
-    const variants: Variant[] = [
-      { label: NODE, fn: bareNode },
-      { label: HIVE, fn: check(hiveArgs) },
-      { label: 'check --image fixed.vhd (local file)', fn: check(['--image', fixed]) },
-      { label: 'check --image SAS URL, page blob fixed VHD', fn: check(['--image', pageUrl]) },
-      { label: 'check --image SAS URL, block blob VHDX', fn: check(['--image', blockUrl]) },
-    ];
-    const n = rounds(21);
-    const samples = interleave(variants, n);
-    printSamples(
-      `image: ${variants.map((v) => v.label).join(' / ')}, round-robin, ${n} rounds after 1 warm-up each (${launcher.label})\n` +
-        '  check policies/ on the same 64 GiB disk, local and from Azurite on loopback by SAS URL',
-      samples,
-      [NODE, HIVE],
+async function benchBlob(azurite: Azurite, fixed: string, vhdx: string, launcher: ReturnType<typeof cliLaunchers>[number], hiveArgs: string[]): Promise<void> {
+  const t0 = Date.now();
+  const container = await createContainer(azurite, 'bench');
+  await uploadPageBlob(container, 'disk-fixed.vhd', fixed);
+  await uploadBlockBlob(container, 'disk.vhdx', vhdx);
+  process.stdout.write(`image: uploaded the fixed VHD (page blob, data extents only) and the VHDX (block blob) to Azurite in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const pageUrl = sasUrl(azurite.accountUrl, 'bench', 'disk-fixed.vhd');
+  const blockUrl = sasUrl(azurite.accountUrl, 'bench', 'disk.vhdx');
+  // Every variant runs with the same environment (the extra CA is read at TLS set-up only).
+  const env = { ...launcher.env, NODE_EXTRA_CA_CERTS: azurite.cert.certPath };
+  const bin = join(repoRoot, 'bin', 'driftscan.js');
+  const check = (args: string[]) => () => void run(process.execPath, [bin, 'check', 'policies/', ...args], { okCodes: [0, 1], env });
+  const variants: Variant[] = [
+    { label: NODE, fn: bareNode },
+    { label: HIVE, fn: check(hiveArgs) },
+    { label: 'check --image fixed.vhd (local file)', fn: check(['--image', fixed]) },
+    { label: 'check --image SAS URL, page blob fixed VHD', fn: check(['--image', pageUrl]) },
+    { label: 'check --image SAS URL, block blob VHDX', fn: check(['--image', blockUrl]) },
+  ];
+  const n = rounds(21);
+  const samples = interleave(variants, n);
+  printSamples(
+    `image: ${variants.map((v) => v.label).join(' / ')}, round-robin, ${n} rounds after 1 warm-up each (${launcher.label})\n` +
+      '  check policies/ on the same 64 GiB disk, local and from Azurite on loopback by SAS URL',
+    samples,
+    [NODE, HIVE],
+  );
+  const base = median(samples[1]!.ms);
+  for (const [i, url] of [[3, pageUrl], [4, blockUrl]] as const) {
+    const s = samples[i]!;
+    const r = spawnSync(process.execPath, [bin, 'check', 'policies/', '--image', url, '--verbose'], { cwd: repoRoot, env, encoding: 'utf8' });
+    const m = /read (\d+) bytes in (\d+) requests \((\d+) retries; (\d+) reads by the disk readers\)/.exec(r.stderr);
+    if (!m) throw new Error(`no request figures from check --image URL: ${r.stderr.slice(0, 300)}`);
+    process.stdout.write(
+      `${s.label}: ${times(median(s.ms) / base)} check --hive; ${m[2]} HTTP requests (${m[3]} retries) for ${m[4]} reads by the disk readers, ` +
+        `${(Number(m[1]) / 1024).toFixed(0)} KiB received of a ${(statSync(fixed).size / 2 ** 30).toFixed(0)} GiB disk\n`,
     );
-    const base = median(samples[1]!.ms);
-    for (const [i, url] of [[3, pageUrl], [4, blockUrl]] as const) {
-      const s = samples[i]!;
-      const r = spawnSync(process.execPath, [bin, 'check', 'policies/', '--image', url, '--verbose'], { cwd: repoRoot, env, encoding: 'utf8' });
-      const m = /read (\d+) bytes in (\d+) requests \((\d+) retries; (\d+) reads by the disk readers\)/.exec(r.stderr);
-      if (!m) throw new Error(`no request figures from check --image URL: ${r.stderr.slice(0, 300)}`);
-      process.stdout.write(
-        `${s.label}: ${times(median(s.ms) / base)} check --hive; ${m[2]} HTTP requests (${m[3]} retries) for ${m[4]} reads by the disk readers, ` +
-          `${(Number(m[1]) / 1024).toFixed(0)} KiB received of a ${(statSync(fixed).size / 2 ** 30).toFixed(0)} GiB disk\n`,
-      );
-    }
-  } finally {
-    await azurite.stop();
   }
 }
 

@@ -139,7 +139,7 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
       const said = (err.message ?? '').split('\n')[0]!.trim();
       const answer = `${status}${code ? ` ${code}` : ''}${said && said !== code ? `: ${said}` : ''}`;
       if (status === 403 || status === 401) {
-        return { retry: false, error: new DriftscanError(`Blob Storage refused the SAS for ${what} (${answer}): it has expired, was revoked, or does not grant read on this blob — get a new one (az disk grant-access … --query accessSas)`, { location: { file: name }, cause: err }) };
+        return { retry: false, error: new DriftscanError(`Blob Storage refused the SAS for ${what} (${answer}): it has expired, was revoked, does not grant read on this blob, or the storage firewall does not admit this network — get a new one (az disk grant-access … --query accessSas)`, { location: { file: name }, cause: err }) };
       }
       if (status === 404) {
         return { retry: false, error: new DriftscanError(`no such blob (${answer})`, { location: { file: name }, cause: err }) };
