@@ -82,10 +82,8 @@ export function parseBlobSasUrl(text: string, flag = '--image'): { url: string; 
     registerSecret(url.search.slice(1));
     for (const key of ['sig', 'signature']) {
       const sig = url.searchParams.get(key);
-      if (sig) {
-        registerSecret(sig);
-        registerSecret(encodeURIComponent(sig));
-      }
+      // registerSecret also covers its URL-encoded form (how the query carries it).
+      if (sig) registerSecret(sig);
     }
   }
   if (url.username || url.password) throw usageError(`${flag} ${url.protocol}//…@${url.host}: a blob URL holds no user name or password (the SAS goes in the query)`);
