@@ -85,14 +85,29 @@ function env(emulator: ArmEmulator) {
   return { DRIFTSCAN_ARM_ENDPOINT: emulator.endpoint, DRIFTSCAN_ARM_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: emulator.caPath! };
 }
 
-/** Drifted Windows machines of rdp-hardening per subscription, from the fleet model. */
+/** Is machine i drifted from rdp-hardening: non-compliant on at least one rule the baseline does not waive (the fleet model). */
+function drifted(fleet: Fleet, i: number): boolean {
+  const j = fleet.spec.baselines.findIndex((b) => b.name === HARDENING);
+  const b = baselines.find((x) => x.metadata.name === HARDENING)!;
+  const waived = new Set(b.waivers.map((w) => w.rule));
+  return fleet.windows(i) && fleet.state(i, j) === 'noncompliant' && fleet.failing(i, j).some((k) => !waived.has(fleet.spec.baselines[j]!.rules[k]!));
+}
+
+/** Drifted machines of rdp-hardening per subscription, from the fleet model. */
 function driftedPerSubscription(fleet: Fleet): Map<string, string[]> {
   const out = new Map<string, string[]>(SUBS.map((s) => [s, []]));
-  const j = fleet.spec.baselines.findIndex((b) => b.name === HARDENING);
-  for (let i = 0; i < fleet.spec.machines; i++) {
-    if (fleet.windows(i) && fleet.state(i, j) === 'noncompliant') out.get(fleet.subscription(i))!.push(fleet.machineId(i).toLowerCase());
-  }
+  for (let i = 0; i < fleet.spec.machines; i++) if (drifted(fleet, i)) out.get(fleet.subscription(i))!.push(fleet.machineId(i).toLowerCase());
   return out;
+}
+
+/** The smallest fleet with exactly `n` machines drifted from rdp-hardening. */
+function fleetWithDrift(n: number): Fleet {
+  const probe = new Fleet(spec(4 * n));
+  let count = 0;
+  for (let i = 0; ; i++) {
+    if (drifted(probe, i)) count += 1;
+    if (count === n) return new Fleet(spec(i + 1));
+  }
 }
 
 const remediationPuts = (e: ArmEmulator) => e.requests.filter((r) => r.method === 'PUT' && /Microsoft\.PolicyInsights\/remediations\//i.test(r.path));
@@ -114,8 +129,9 @@ async function scan(emulator: ArmEmulator, history: string): Promise<void> {
 }
 
 /** PUTs a task at `scope` that driftscan did not open (someone else's), straight to the emulator. */
-function foreignTask(e: ArmEmulator, sub: string, name: string, machine: string): Promise<number> {
-  const body = JSON.stringify({ properties: { policyAssignmentId: assignmentId(sub, `driftscan-${HARDENING}`), filters: { resourceIds: [machine] } } });
+function foreignTask(e: ArmEmulator, sub: string, name: string, machines: string[]): Promise<number> {
+  // One deployment at a time over 100 machines: it runs for 101 steps of the clock, longer than the whole run.
+  const body = JSON.stringify({ properties: { policyAssignmentId: assignmentId(sub, `driftscan-${HARDENING}`), filters: { resourceIds: machines }, parallelDeployments: 1 } });
   return new Promise((resolve, reject) => {
     const req = request(`${e.endpoint}/subscriptions/${sub}/providers/Microsoft.PolicyInsights/remediations/${name}?api-version=2024-10-01`, {
       method: 'PUT', ca: e.caPem, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -129,11 +145,13 @@ function foreignTask(e: ArmEmulator, sub: string, name: string, machine: string)
 }
 
 test('remediate: 10,000 drifted VMs over 3 assignments — plan shows ⌈n/100⌉ tasks each; apply --wait opens exactly those within the limit (others\' tasks counted), reports failures; a rerun opens nothing', { skip, timeout: 600_000 }, async () => {
-  const fleet = new Fleet(spec(10_204));
+  const fleet = fleetWithDrift(10_000);
   const expected = driftedPerSubscription(fleet);
   assert.equal([...expected.values()].reduce((n, l) => n + l.length, 0), 10_000);
+  const taskCount = [...expected.values()].reduce((n, l) => n + Math.ceil(l.length / 100), 0);
+  assert.ok(taskCount > 100, 'the fleet must need more tasks than the limit, so some queue');
   const failing = new Set([...expected.values()].flatMap((l) => l.filter((_, k) => k % 997 === 3)));
-  const emulator = await start(fleet, { stepMs: 40, failDeployment: (id) => (failing.has(id.toLowerCase()) ? `The deployment of the guest assignment to ${id.split('/').pop()} failed: the VM is deallocated` : undefined) });
+  const emulator = await start(fleet, { stepMs: 300, failDeployment: (id) => (failing.has(id.toLowerCase()) ? `The deployment of the guest assignment to ${id.split('/').pop()} failed: the VM is deallocated` : undefined) });
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-remediate-'));
   try {
     const history = join(dir, 'h.duckdb');
@@ -149,8 +167,8 @@ test('remediate: 10,000 drifted VMs over 3 assignments — plan shows ⌈n/100�
       assert.deepEqual(mine.flatMap((t) => t.machines.map((m) => m.machineId.toLowerCase())).sort(), [...expected.get(sub)!].sort());
       assert.ok(mine.every((t) => t.machines.length <= 100 && t.machines.every((m) => m.rules.length > 0 && m.rules.every((r) => r.reason !== ''))));
     }
-    assert.equal(doc.tasks.length, 102);
-    assert.equal(doc.tasks.filter((t) => t.status === 'queued').length, 2);
+    assert.equal(doc.tasks.length, taskCount);
+    assert.equal(doc.tasks.filter((t) => t.status === 'queued').length, taskCount - 100);
     assert.equal(doc.tasks[0]!.body.properties.resourceDiscoveryMode, 'ExistingNonCompliant');
     assert.equal(doc.auditOnly.length, 3);
     assert.match(plan.stdout, /not remediable: assignment .*driftscan-rdp-access-denied only AuditIfNotExists baseline rdp-access-denied: \d+ drifted machines cannot be remediated by it\. To remediate, set spec\.assignment\.type: ApplyAndMonitor/);
@@ -164,18 +182,19 @@ test('remediate: 10,000 drifted VMs over 3 assignments — plan shows ⌈n/100�
     assert.equal(remediationPuts(emulator).length, 0);
 
     // Someone else runs 5 tasks: the limit leaves 95 slots at first.
-    for (let k = 0; k < 5; k++) assert.equal(await foreignTask(emulator, SUBS[0]!, `someone-else-${k}`, `/subscriptions/${SUBS[0]}/resourceGroups/rg-0/providers/Microsoft.Compute/virtualMachines/other${k}`), 201);
-    const applied = await runCliAsync(['remediate', 'policies', '--history', history, '--apply', '--wait', '--i-understand-lockout-risk', '--poll-interval', '100ms', '--output', join(dir, 'applied.json')], { env: env(emulator), timeoutMs: 300_000 });
+    for (let k = 0; k < 5; k++) assert.equal(await foreignTask(emulator, SUBS[0]!, `someone-else-${k}`, Array.from({ length: 100 }, (_, m) => `/subscriptions/${SUBS[0]}/resourceGroups/rg-0/providers/Microsoft.Compute/virtualMachines/other${k}-${m}`)), 201);
+    const applied = await runCliAsync(['remediate', 'policies', '--history', history, '--apply', '--wait', '--i-understand-lockout-risk', '--poll-interval', '200ms', '--parallel-deployments', '5', '--output', join(dir, 'applied.json')], { env: env(emulator), timeoutMs: 300_000 });
     assert.equal(applied.status, 1, applied.stderr);
     assert.equal(emulator.invalidResponses.length, 0, emulator.invalidResponses.join('\n'));
     const tasks = tasksIn(emulator);
     const ours = [...tasks.keys()].filter((n) => n.startsWith('driftscan-'));
     assert.deepEqual(ours.sort(), doc.tasks.map((t) => t.name).sort());
-    assert.equal(remediationPuts(emulator).filter((r) => r.status === 201).length, 5 + 102);
+    assert.equal(remediationPuts(emulator).filter((r) => r.status === 201).length, 5 + taskCount);
     assert.ok(emulator.remediations.peakRunning <= 100, `peak ${emulator.remediations.peakRunning}`);
     assert.ok(emulator.remediations.peakRunning >= 95, `peak ${emulator.remediations.peakRunning}: the limit was not used`);
     assert.equal(emulator.remediations.refusedForLimit, 0);
-    assert.match(applied.stdout, /opened 102 tasks, 0 already open; peak 100 running at once \(limit 100\); \d+ succeeded, \d+ with failures/);
+    assert.match(applied.stdout, new RegExp(`opened ${taskCount} tasks, 0 already open;`));
+    assert.match(applied.stdout, / peak 100 running at once \(limit 100\); \d+ succeeded, \d+ with failures/);
     for (const id of failing) assert.ok(applied.stdout.includes(id) || /… \d+ more/.test(applied.stdout), id);
     assert.match(applied.stdout, /FAILED driftscan-s1-[0-9a-f]{12}-b\d{3} \(Succeeded\): 1 deployment failed\n {2}\/subscriptions\/.*: Failed: The deployment of the guest assignment to vm\d+ failed: the VM is deallocated/);
 
@@ -183,7 +202,7 @@ test('remediate: 10,000 drifted VMs over 3 assignments — plan shows ⌈n/100�
     const store = await HistoryStore.open(history, { readOnly: true });
     try {
       const t = await store.query('SELECT count(*) AS n, count(DISTINCT state) AS states, min(state) AS state FROM remediation_tasks');
-      assert.deepEqual(t, [{ n: 102, states: 1, state: 'Succeeded' }]);
+      assert.deepEqual(t, [{ n: taskCount, states: 1, state: 'Succeeded' }]);
       const m = await store.query(`SELECT result, count(DISTINCT machine_id) AS n FROM remediation_machines GROUP BY result ORDER BY result`);
       assert.deepEqual(m, [{ result: 'Failed', n: failing.size }, { result: 'Succeeded', n: 10_000 - failing.size }]);
       const err = await store.query(`SELECT error FROM remediation_machines WHERE result = 'Failed' LIMIT 1`);
@@ -197,7 +216,7 @@ test('remediate: 10,000 drifted VMs over 3 assignments — plan shows ⌈n/100�
     const rerun = await runCliAsync(['remediate', 'policies', '--history', history, '--apply', '--i-understand-lockout-risk'], { env: env(emulator), timeoutMs: 120_000 });
     assert.equal(rerun.status, 0, rerun.stderr);
     assert.equal(remediationPuts(emulator).length, before);
-    assert.match(rerun.stdout, /opened 0 tasks, 102 already open/);
+    assert.match(rerun.stdout, new RegExp(`opened 0 tasks, ${taskCount} already open`));
   } finally {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
