@@ -56,28 +56,52 @@ export interface TaskRecord {
   machines: Array<{ machineId: string; subscriptionId: string; rules: Array<{ ruleId: string; reason: string }>; result: string; error?: string | undefined }>;
 }
 
-/** Records (or replaces) `tasks`, all in one transaction. */
+/**
+ * Records (or replaces) `tasks`, all in one transaction: one DELETE of their machine rows, the task
+ * rows in multi-row upserts, and the machine rows through an appender (DuckDB's bulk path: a
+ * 10,000-machine run writes ~20,000 rows twice, which parameterised inserts made take seconds).
+ */
 export async function recordTasks(store: HistoryStore, tasks: readonly TaskRecord[]): Promise<void> {
   if (tasks.length === 0) return;
   const c = store.connection;
   const now = new Date().toISOString();
   await c.run('BEGIN TRANSACTION');
   try {
-    for (const t of tasks) {
-      const id = t.taskId.toLowerCase();
-      await c.run('DELETE FROM remediation_machines WHERE task_id = $1', [id]);
-      await c.run(`INSERT INTO remediation_tasks VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::TIMESTAMPTZ, $15::TIMESTAMPTZ)
+    const ids = tasks.map((t) => t.taskId.toLowerCase());
+    await c.run(`DELETE FROM remediation_machines WHERE list_contains(string_split($1, chr(31)), task_id)`, [ids.join('\u001f')]);
+    for (let at = 0; at < tasks.length; at += 200) {
+      const chunk = tasks.slice(at, at + 200);
+      const width = 15;
+      const values = chunk.map((_, r) => `(${Array.from({ length: width - 1 }, (_, k) => `$${r * width + k + 1}`).join(', ')}, $${r * width + width}::TIMESTAMPTZ, $${r * width + width}::TIMESTAMPTZ)`).join(', ');
+      await c.run(`INSERT INTO remediation_tasks VALUES ${values}
         ON CONFLICT (task_id) DO UPDATE SET state = excluded.state, machines = excluded.machines, total_deployments = excluded.total_deployments,
           successful_deployments = excluded.successful_deployments, failed_deployments = excluded.failed_deployments,
           status_message = excluded.status_message, updated_at = excluded.updated_at`,
-      [id, t.taskName, t.scanId, t.mode, t.assignmentId.toLowerCase(), t.referenceId ?? null, t.baseline, t.batch, t.machines.length, t.state,
-        t.totalDeployments ?? null, t.successfulDeployments ?? null, t.failedDeployments ?? null, t.statusMessage ?? null, now] as never);
-      const rows = t.machines.flatMap((m) => m.rules.map((r) => [id, m.machineId.toLowerCase(), m.subscriptionId.toLowerCase(), t.baseline, r.ruleId, r.reason, m.result, m.error ?? null]));
-      for (let at = 0; at < rows.length; at += 500) {
-        const chunk = rows.slice(at, at + 500);
-        const values = chunk.map((_, r) => `(${Array.from({ length: 8 }, (_, k) => `$${r * 8 + k + 1}`).join(', ')})`).join(', ');
-        await c.run(`INSERT OR REPLACE INTO remediation_machines VALUES ${values}`, chunk.flat() as never);
+      chunk.flatMap((t) => [t.taskId.toLowerCase(), t.taskName, t.scanId, t.mode, t.assignmentId.toLowerCase(), t.referenceId ?? null, t.baseline, t.batch, t.machines.length, t.state,
+        t.totalDeployments ?? null, t.successfulDeployments ?? null, t.failedDeployments ?? null, t.statusMessage ?? null, now]) as never);
+    }
+    const appender = await c.createAppender('remediation_machines');
+    try {
+      for (const t of tasks) {
+        const id = t.taskId.toLowerCase();
+        for (const m of t.machines) {
+          for (const r of m.rules) {
+            appender.appendVarchar(id);
+            appender.appendVarchar(m.machineId.toLowerCase());
+            appender.appendVarchar(m.subscriptionId.toLowerCase());
+            appender.appendVarchar(t.baseline);
+            appender.appendVarchar(r.ruleId);
+            appender.appendVarchar(r.reason);
+            appender.appendVarchar(m.result);
+            if (m.error === undefined) appender.appendNull();
+            else appender.appendVarchar(m.error);
+            appender.endRow();
+          }
+        }
       }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
     }
     await c.run('COMMIT');
   } catch (err) {

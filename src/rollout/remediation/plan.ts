@@ -143,7 +143,8 @@ export function planRemediation(input: PlanInput): RemediationPlan {
     const key = `${f.baseline.toLowerCase()}|${f.machineId.toLowerCase()}`;
     let m = machines.get(key);
     if (!m) machines.set(key, (m = { baseline: f.baseline, machine: { machineId: f.machineId, subscriptionId: f.subscriptionId, rules: [] } }));
-    m.machine.rules.push({ ruleId: f.ruleId, reason: f.reason });
+    // One entry per rule: a rule reported twice (two DSC resources of one rule) keeps its first reason.
+    if (!m.machine.rules.some((r) => r.ruleId === f.ruleId)) m.machine.rules.push({ ruleId: f.ruleId, reason: f.reason });
   }
   const byBaseline = new Map<string, RemediationTarget[]>();
   for (const t of input.targets) {

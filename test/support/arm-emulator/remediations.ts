@@ -127,6 +127,17 @@ export class RemediationClock {
     return undefined;
   }
 
+  /** Forgets every task, the peak and the refusals (a benchmark's next round). */
+  reset(): void {
+    this.tasks.clear();
+    this.peakRunning = 0;
+    this.refusedForLimit = 0;
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
   cancel(id: string): void {
     const t = this.tasks.get(id.toLowerCase());
     if (t && t.canceledAt === undefined) t.canceledAt = Date.now();
