@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -289,6 +289,66 @@ test('remediate: a run SIGKILLed after N task PUTs (0, some, all) and rerun ends
       }
     }
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('remediate, direct mode: guest assignments made by assign (no Azure Policy) are re-PUT for ApplyAndMonitor, audit ones explained; a rerun re-applies nothing', { skip, timeout: 300_000 }, async () => {
+  const sub = '00000000-0000-0000-0000-000000000009';
+  const rule = baselines.find((b) => b.metadata.name === HARDENING)!.rules[0]!.id;
+  const vm = (n: string) => `/subscriptions/${sub}/resourceGroups/rg-direct/providers/Microsoft.Compute/virtualMachines/${n}`;
+  const machines = ['vm-a', 'vm-b', 'vm-c'].map((n) => ({ id: vm(n), name: n, type: 'microsoft.compute/virtualmachines', subscriptionId: sub, resourceGroup: 'rg-direct', location: 'westeurope', properties: { storageProfile: { osDisk: { osType: 'Windows' } } } }));
+  // The ARM resource (what the GET and the re-PUT see) has no report; Resource Graph's row has one, with the
+  // boolean per-resource complianceStatus the fleet fixtures use (machine-configuration.md §9 lists that type as uncertain).
+  const assignment = (n: string, assignmentType: string, report: boolean) => ({
+    id: `${vm(n)}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/${HARDENING}`, name: HARDENING, type: 'microsoft.guestconfiguration/guestconfigurationassignments', subscriptionId: sub, location: 'westeurope',
+    properties: {
+      complianceStatus: 'NonCompliant', targetResourceId: vm(n), provisioningState: 'Succeeded',
+      guestConfiguration: { name: HARDENING, version: '1.0.0', contentUri: 'https://example.blob.core.windows.net/packages/rdp-hardening-1.0.0.zip', contentHash: 'A'.repeat(64), assignmentType },
+      ...(report ? { latestAssignmentReport: { complianceStatus: 'NonCompliant', resources: [{ resourceId: `[DriftscanRegistryValue]${rule}`, complianceStatus: false, properties: {}, reasons: [{ code: 'x', phrase: 'expected 1, found 0' }] }] } } : {}),
+    },
+  });
+  const kinds = [['vm-a', 'ApplyAndMonitor'], ['vm-b', 'ApplyAndMonitor'], ['vm-c', 'Audit']] as const;
+  const emulator = await ArmEmulator.start({
+    state: { subscriptions: [{ subscriptionId: sub, displayName: 'Direct' }], tables: { resources: machines, guestconfigurationresources: kinds.map(([n, t]) => assignment(n, t, false)) } },
+    generatedTables: { guestconfigurationresources: () => kinds.map(([n, t]) => ({ ...assignment(n, t, true), id: `${vm(n)}/providers/Microsoft.GuestConfiguration/guestConfigurationAssignments/${HARDENING}-report` })) },
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-remediate-direct-'));
+  try {
+    const history = join(dir, 'h.duckdb');
+    const s = await runCliAsync(['scan', 'policies', '--subscription', sub, '--history', history, '--quiet', '--format', 'json'], { env: env(emulator), timeoutMs: 120_000 });
+    assert.equal(s.status, 1, s.stderr);
+    const plan = await runCliAsync(['remediate', 'policies', '--history', history, '--output', join(dir, 'plan.json')], { env: env(emulator), timeoutMs: 120_000 });
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.equal((plan.stdout.match(/re-apply \(PUT the guest assignment again\)/g) ?? []).length, 2, plan.stdout);
+    assert.match(plan.stdout, /not remediable: the assignment only audits/);
+    assert.doesNotMatch(plan.stdout, /not covered:/);
+    const doc = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8')) as { direct: Array<{ status: string; machine: { machineId: string } }> };
+    assert.deepEqual(doc.direct.map((d) => [d.machine.machineId.split('/').pop(), d.status]), [['vm-a', 'reapply'], ['vm-b', 'reapply'], ['vm-c', 'audit']]);
+    const puts = () => emulator.requests.filter((r) => r.method === 'PUT' && /guestConfigurationAssignments/i.test(r.path));
+    assert.equal(puts().length, 0);
+    const applied = await runCliAsync(['remediate', 'policies', '--history', history, '--apply', '--wait', '--poll-interval', '100ms', '--i-understand-lockout-risk'], { env: env(emulator), timeoutMs: 120_000 });
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.deepEqual(puts().map((p) => p.path.split('/')[8]).sort(), ['vm-a', 'vm-b']);
+    for (const p of puts()) assert.equal((p.body as { properties: { guestConfiguration: { assignmentType: string; contentHash: string } } }).properties.guestConfiguration.contentHash, 'A'.repeat(64));
+    assert.match(applied.stdout, /re-applied 2 direct-mode guest assignments \(0 already re-applied for this scan\)/);
+    assert.deepEqual(emulator.invalidResponses, []);
+    const rerun = await runCliAsync(['remediate', 'policies', '--history', history, '--apply', '--i-understand-lockout-risk'], { env: env(emulator), timeoutMs: 120_000 });
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.equal(puts().length, 2);
+    assert.match(rerun.stdout, /re-applied 0 direct-mode guest assignments \(2 already re-applied for this scan\)/);
+    const store = await HistoryStore.open(history, { readOnly: true });
+    try {
+      assert.deepEqual(await store.query(`SELECT mode, state, count(*) AS n FROM remediation_tasks GROUP BY ALL`), [{ mode: 'direct', state: 'Succeeded', n: 2 }]);
+      assert.deepEqual(await store.query(`SELECT result, count(*) AS n FROM remediation_machines GROUP BY ALL`), [{ result: 'Succeeded', n: 2 }]);
+    } finally {
+      store.close();
+    }
+    const exported = await runCliAsync(['history', '--history', history, '--export', 'parquet', join(dir, 'parquet')]);
+    assert.equal(exported.status, 0, exported.stderr);
+    for (const t of ['remediation_tasks', 'remediation_machines']) assert.ok(existsSync(join(dir, 'parquet', `${t}.parquet`)), t);
+  } finally {
+    await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

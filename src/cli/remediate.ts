@@ -13,6 +13,7 @@ import { writeOutput } from '../io/output-file.js';
 import { lockOutViolations } from '../compile/lockout-guard.js';
 import type { Baseline } from '../rules/model.js';
 import { planRemediation, type RemediationPlan } from '../rollout/remediation/plan.js';
+import { planDirect, withDirect } from '../rollout/remediation/direct.js';
 import type { FailedRemediation } from '../rollout/remediation/failures.js';
 import { renderRemediationJson, renderRemediationMarkdown, renderRemediationText, type TaskStates } from '../report/remediation-plan.js';
 import { TENANT_RUNNING_TASK_LIMIT } from '../azure/remediations.js';
@@ -86,7 +87,10 @@ function chooseBaselines(loaded: Baseline[], names: readonly string[] | undefine
 function lockOutGuard(plan: RemediationPlan, baselines: readonly Baseline[], accepted: boolean): void {
   if (accepted) return;
   const problems: string[] = [];
-  const names = new Set(plan.tasks.filter((t) => t.status === 'open' || t.status === 'queued').map((t) => t.baseline.toLowerCase()));
+  const names = new Set([
+    ...plan.tasks.filter((t) => t.status === 'open' || t.status === 'queued').map((t) => t.baseline.toLowerCase()),
+    ...plan.direct.filter((d) => d.status === 'reapply').map((d) => d.baseline.toLowerCase()),
+  ]);
   for (const name of [...names].sort()) {
     const b = baselines.find((x) => x.metadata.name.toLowerCase() === name);
     if (!b) {
@@ -159,7 +163,7 @@ export async function runRemediate(paths: string[], flags: RemediateFlags, hooks
     const { createArmRestClient } = await import('../azure/arm-rest-client.js');
     const listing = fleet.listingScopes(targets, subscriptions);
     const existing = [...(await fleet.listTasks(createArmRestClient(connection), listing, connection.deadline.signal)).values()].map((l) => l.task);
-    const plan = planRemediation({
+    let plan = planRemediation({
       scanId,
       findings: drift,
       targets,
@@ -168,11 +172,16 @@ export async function runRemediate(paths: string[], flags: RemediateFlags, hooks
       limit: TENANT_RUNNING_TASK_LIMIT,
       groupSubscriptions: (scope) => groupSubscriptions.get(scope.toLowerCase()),
     });
+    if (plan.uncoveredMachines.length) {
+      const found = await fleet.loadDirectAssignments(connection, plan.uncoveredMachines);
+      plan = withDirect(plan, planDirect(scanId, found, await fleet.recordedDirect(store, scanId)));
+    }
     stdout.write(renderRemediationText(plan));
     if (!apply) {
       render(plan, outputs);
       const n = plan.tasks.filter((t) => t.status === 'open' || t.status === 'queued').length;
-      stderr.line(n ? `plan only: nothing was opened; run again with --apply to open these ${n} task${n === 1 ? '' : 's'}` : 'plan only: nothing to open');
+      const d = plan.direct.filter((x) => x.status === 'reapply').length;
+      stderr.line(n || d ? `plan only: nothing was changed; run again with --apply to open these ${n} task${n === 1 ? '' : 's'}${d ? ` and re-apply ${d} guest assignment${d === 1 ? '' : 's'}` : ''}` : 'plan only: nothing to open');
       return { plan, failures: [], exitCode: EXIT.OK };
     }
     lockOutGuard(plan, baselines, flags.iUnderstandLockoutRisk === true);
@@ -194,6 +203,8 @@ export async function runRemediate(paths: string[], flags: RemediateFlags, hooks
         }
       },
     });
+    const direct = await fleet.applyDirect(connection, store, scanId, plan.direct, { wait: flags.wait === true, pollMs, maxPollMs: Math.max(pollMs, 120_000) });
+    outcome.failures.push(...direct.failures);
     const states: TaskStates = new Map(outcome.tasks.map((o) => [o.task.name, { state: o.state, opened: o.opened, failedDeployments: o.failedDeployments }]));
     render(plan, outputs, states);
     for (const f of outcome.failures) {
@@ -204,6 +215,7 @@ export async function runRemediate(paths: string[], flags: RemediateFlags, hooks
     const existed = outcome.tasks.filter((o) => !o.opened).length;
     stdout.line(`opened ${outcome.opened} task${outcome.opened === 1 ? '' : 's'}, ${existed} already open${outcome.queued.length ? `, ${outcome.queued.length} queued behind the tenant limit (run again, or use --wait, to open them)` : ''}; ` +
       `peak ${outcome.peakRunning} running at once (limit ${TENANT_RUNNING_TASK_LIMIT})` +
+      (plan.direct.length ? `; re-applied ${direct.reapplied} direct-mode guest assignment${direct.reapplied === 1 ? '' : 's'} (${plan.direct.filter((x) => x.status === 'done').length} already re-applied for this scan)` : '') +
       (flags.wait ? `; ${outcome.tasks.filter((o) => /^(succeeded|complete)$/i.test(o.state)).length} succeeded, ${outcome.failures.length} with failures` : '; not waiting (--wait follows them to the end)'));
     if (flags.wait) await hooks.onFailures?.(outcome.failures);
     return { plan, failures: outcome.failures, exitCode: outcome.failures.length ? EXIT.FAIL : EXIT.OK };

@@ -19,6 +19,11 @@ import { isTerminal, listRemediationDeployments, listRemediations, putRemediatio
 import type { ExistingTask, PlannedTask, RemediationPlan } from '../rollout/remediation/plan.js';
 import { resolveTargets, type PolicyResourceRow, type RemediationTarget } from '../rollout/remediation/targets.js';
 import type { FailedRemediation } from '../rollout/remediation/failures.js';
+import type { DirectReapply, GuestAssignmentSeen } from '../rollout/remediation/direct.js';
+import { provisioningOutcome } from '../rollout/guest-assignment.js';
+import { getGuestAssignment, GUEST_CONFIGURATION_API_VERSION } from '../azure/guest-configuration.js';
+import { getResource, putResource } from '../azure/arm-resource.js';
+import { DriftscanError } from '../core/diagnostics.js';
 import { remediationTargetsQuery, subscriptionsQuery } from './queries.js';
 import { recordTasks, type TaskRecord } from './history/remediation.js';
 import type { HistoryStore } from './history/store.js';
@@ -262,4 +267,89 @@ export async function applyRemediation(connection: AzureConnection, store: Histo
   await recordTasks(store, outcomes.map((o) => record(o, plan.scanId)));
   outcomes.sort((a, b) => (a.task.name < b.task.name ? -1 : 1));
   return { tasks: outcomes, queued: queue, opened, peakRunning: peak, failures, finished };
+}
+
+/**
+ * Direct mode's reading: for each drifted machine no assignment covers, the guest configuration
+ * assignment `driftscan assign` would have made (named after the baseline), by GET — Resource Graph
+ * lags ARM by minutes, and the re-PUT needs the assignment's contentUri and hash, which Resource
+ * Graph rows need not carry (cli/assign.ts says the same).
+ */
+export async function loadDirectAssignments(connection: AzureConnection, machines: RemediationPlan['uncoveredMachines']): Promise<Array<{ baseline: string; machine: PlannedTask['machines'][number]; assignment: GuestAssignmentSeen }>> {
+  const client = createArmRestClient(connection);
+  const seen = await mapConcurrent(machines, 16, async (m) => {
+    const a = await getGuestAssignment(client, m.machine.machineId, m.baseline).catch((err: unknown) => {
+      // A machine type guest assignments cannot live on (or a malformed id) has none.
+      if (err instanceof DriftscanError && !(err instanceof AzureError)) return undefined;
+      throw err;
+    });
+    const gc = a?.properties?.guestConfiguration;
+    return a && gc ? { baseline: m.baseline, machine: m.machine, assignment: { id: String(a.id), ...(a.location ? { location: a.location } : {}), guestConfiguration: gc as Record<string, unknown> } } : undefined;
+  }, connection.deadline.signal);
+  return seen.filter((x): x is NonNullable<typeof x> => x !== undefined);
+}
+
+function directRecord(d: DirectReapply, scanId: number, state: string, result: string, error?: string): TaskRecord {
+  return {
+    taskId: `${d.assignmentId}/driftscan-reapply/${d.name}`,
+    taskName: d.name,
+    scanId,
+    mode: 'direct',
+    assignmentId: d.assignmentId,
+    baseline: d.baseline,
+    batch: 1,
+    state,
+    machines: [{ machineId: d.machine.machineId, subscriptionId: d.machine.subscriptionId, rules: d.machine.rules, result, error }],
+  };
+}
+
+export interface DirectOutcome {
+  reapplied: number;
+  failures: FailedRemediation[];
+}
+
+/**
+ * Re-PUTs the planned direct-mode assignments (16 at a time), recording each as it is written; with
+ * `wait`, polls each with GET (backoff as for tasks) until its provisioningState is final.
+ */
+export async function applyDirect(connection: AzureConnection, store: HistoryStore, scanId: number, planned: readonly DirectReapply[], options: Pick<ApplyOptions, 'wait' | 'pollMs' | 'maxPollMs'>): Promise<DirectOutcome> {
+  const client = createArmRestClient(connection);
+  const signal = connection.deadline.signal;
+  const todo = planned.filter((d) => d.status === 'reapply');
+  const states = new Map<string, string>();
+  await mapConcurrent(todo, 16, async (d) => {
+    const r = await putResource<{ properties?: { provisioningState?: string } }>(client, d.assignmentId, GUEST_CONFIGURATION_API_VERSION, d.body);
+    states.set(d.name, String(r.body?.properties?.provisioningState ?? 'Created'));
+  }, signal);
+  await recordTasks(store, todo.map((d) => directRecord(d, scanId, states.get(d.name) ?? 'Created', 'Reapplied')));
+  const failures: FailedRemediation[] = [];
+  if (!options.wait || todo.length === 0) return { reapplied: todo.length, failures };
+  let pending = todo.filter((d) => provisioningOutcome(states.get(d.name)) === 'pending');
+  let delay = options.pollMs;
+  while (pending.length) {
+    await abortableSleep(delay, signal);
+    delay = Math.min(options.maxPollMs, Math.ceil(delay * 1.5));
+    await mapConcurrent(pending, 16, async (d) => {
+      const a = await getResource<{ properties?: { provisioningState?: string } }>(client, d.assignmentId, GUEST_CONFIGURATION_API_VERSION);
+      states.set(d.name, String(a?.properties?.provisioningState ?? 'Deleted'));
+    }, signal);
+    pending = pending.filter((d) => provisioningOutcome(states.get(d.name)) === 'pending' && states.get(d.name) !== 'Deleted');
+  }
+  for (const d of todo) {
+    const state = states.get(d.name)!;
+    if (provisioningOutcome(state) === 'succeeded') continue;
+    failures.push({
+      taskName: d.name, taskId: d.assignmentId, state, assignmentId: d.assignmentId, baseline: d.baseline,
+      subscriptionId: d.machine.subscriptionId.toLowerCase(),
+      deployments: [{ resourceId: d.machine.machineId, status: state, ...(d.machine.rules[0] ? { ruleId: d.machine.rules[0].ruleId, reason: d.machine.rules[0].reason } : {}) }],
+    });
+  }
+  await recordTasks(store, todo.map((d) => directRecord(d, scanId, states.get(d.name)!, provisioningOutcome(states.get(d.name)) === 'succeeded' ? 'Succeeded' : states.get(d.name)!)));
+  return { reapplied: todo.length, failures };
+}
+
+/** Names of the direct-mode re-applies already recorded for `scanId`. */
+export async function recordedDirect(store: HistoryStore, scanId: number): Promise<Set<string>> {
+  const rows = await store.query(`SELECT task_name FROM remediation_tasks WHERE mode = 'direct' AND scan_id = $1`, [scanId]);
+  return new Set(rows.map((r) => String(r.task_name)));
 }

@@ -8,12 +8,20 @@
  */
 import { redactSecrets } from '../core/redact.js';
 import { auditOnlyAdvice, type PlannedTask, type RemediationPlan } from '../rollout/remediation/plan.js';
+import type { DirectReapply } from '../rollout/remediation/direct.js';
 import { escapeMarkdown, escapeMarkdownCell } from './markdown-text.js';
 
 export const REMEDIATION_PLAN_VERSION = 1;
 
 /** The state each task reached after `--apply` (and `--wait`), by task name. */
 export type TaskStates = ReadonlyMap<string, { state: string; opened: boolean; failedDeployments?: number | undefined }>;
+
+const DIRECT_WORDS: Record<DirectReapply['status'], string> = {
+  reapply: 're-apply (PUT the guest assignment again)',
+  done: 'already re-applied for this scan',
+  audit: 'not remediable: the assignment only audits (assign the package with an ApplyAndMonitor build to remediate)',
+  autocorrect: 'corrects itself (ApplyAndAutoCorrect): nothing to do',
+};
 
 const STATUS_WORDS: Record<PlannedTask['status'], string> = {
   open: 'open',
@@ -26,7 +34,8 @@ export function remediationSummaryLine(plan: RemediationPlan): string {
   const count = (s: PlannedTask['status']) => plan.tasks.filter((t) => t.status === s).length;
   const machines = plan.tasks.filter((t) => t.status === 'open' || t.status === 'queued').reduce((n, t) => n + t.machines.length, 0);
   return `scan ${plan.scanId}: ${plan.tasks.length} task${plan.tasks.length === 1 ? '' : 's'} — ${count('open')} to open now, ${count('queued')} queued behind the tenant limit ` +
-    `(${plan.running}/${plan.limit} running), ${count('exists')} already opened, ${count('covered')} covered by running tasks; ${machines} machine${machines === 1 ? '' : 's'} to remediate`;
+    `(${plan.running}/${plan.limit} running), ${count('exists')} already opened, ${count('covered')} covered by running tasks; ${machines} machine${machines === 1 ? '' : 's'} to remediate` +
+    (plan.direct.length ? `; ${plan.direct.filter((d) => d.status === 'reapply').length} direct-mode guest assignment${plan.direct.length === 1 ? '' : 's'} to re-apply` : '');
 }
 
 function member(t: { referenceId?: string | undefined }): string {
@@ -44,6 +53,7 @@ export function renderRemediationText(plan: RemediationPlan, states?: TaskStates
     for (const m of t.machines.slice(0, per)) out.push(`    - ${m.machineId}: ${m.rules.map((r) => `${r.ruleId} (${r.reason})`).join('; ')}`);
     if (t.machines.length > per) out.push(`    - … ${t.machines.length - per} more (all in --output plan.json / plan.md)`);
   }
+  for (const d of plan.direct) out.push(`${d.status === 'reapply' ? '+' : ' '} ${d.name}  ${DIRECT_WORDS[d.status]}\n    ${d.baseline} via guest assignment ${d.assignmentId} (direct mode, ${String(d.body.properties.guestConfiguration.assignmentType ?? 'no assignment type')})\n    - ${d.machine.machineId}: ${d.machine.rules.map((r) => `${r.ruleId} (${r.reason})`).join('; ')}`);
   for (const a of plan.auditOnly) out.push(`not remediable: ${auditOnlyAdvice(a)}`);
   for (const u of plan.uncovered) out.push(`not covered: ${u.machines} drifted machine${u.machines === 1 ? '' : 's'} of baseline ${u.baseline} (e.g. ${u.example}) lie under no assignment of it in the scanned scopes`);
   out.push(remediationSummaryLine(plan));
@@ -77,6 +87,7 @@ export function renderRemediationJson(plan: RemediationPlan, states?: TaskStates
         body: t.body,
       };
     }),
+    direct: plan.direct.map((d) => ({ name: d.name, assignmentId: d.assignmentId, baseline: d.baseline, status: d.status, machine: d.machine, body: d.body })),
     auditOnly: plan.auditOnly.map((a) => ({ ...a, advice: auditOnlyAdvice(a) })),
     uncovered: plan.uncovered,
   };
@@ -96,6 +107,10 @@ export function renderRemediationMarkdown(plan: RemediationPlan, states?: TaskSt
     lines.push('', '<details><summary>Machines and reasons</summary>', '', '| Task | Machine | Rule | Reason |', '|---|---|---|---|');
     for (const t of plan.tasks) for (const m of t.machines) for (const r of m.rules) lines.push(`| ${[t.name, m.machineId, r.ruleId, r.reason].map(escapeMarkdownCell).join(' | ')} |`);
     lines.push('', '</details>');
+  }
+  if (plan.direct.length) {
+    lines.push('', 'Direct-mode guest assignments (no Azure Policy):', '', '| Name | Status | Baseline | Machine | Rules |', '|---|---|---|---|---|');
+    for (const d of plan.direct) lines.push(`| ${[d.name, DIRECT_WORDS[d.status], d.baseline, d.machine.machineId, d.machine.rules.map((r) => `${r.ruleId}: ${r.reason}`).join('; ')].map(escapeMarkdownCell).join(' | ')} |`);
   }
   if (plan.auditOnly.length) {
     lines.push('', 'Not remediable:', '');

@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { covers, cmp, isDeployIfNotExists, type RemediationTarget } from './targets.js';
+import type { DirectReapply } from './direct.js';
 
 export const MAX_BATCH = 100;
 
@@ -108,6 +109,10 @@ export interface RemediationPlan {
   auditOnly: AuditOnly[];
   /** Drifted machines × baseline no assignment of the baseline covers. */
   uncovered: Array<{ baseline: string; machines: number; example: string }>;
+  /** Those machines themselves (direct-mode candidates: a guest assignment `assign` made may re-apply them). */
+  uncoveredMachines: Array<{ baseline: string; machine: PlannedMachine }>;
+  /** Guest assignments re-applied directly (no Azure Policy), planned by `direct.ts`. */
+  direct: DirectReapply[];
   limit: number;
   /** Tasks running in the tenant when planned (the plan's own included). */
   running: number;
@@ -154,6 +159,7 @@ export function planRemediation(input: PlanInput): RemediationPlan {
   const groups = new Map<string, { target: RemediationTarget; machines: PlannedMachine[] }>();
   const audit = new Map<string, AuditOnly>();
   const uncovered = new Map<string, { baseline: string; machines: number; example: string }>();
+  const uncoveredMachines: RemediationPlan['uncoveredMachines'] = [];
   for (const { baseline, machine } of machines.values()) {
     const covering = (byBaseline.get(baseline.toLowerCase()) ?? []).filter((t) => covers(t, machine.machineId, input.groupSubscriptions));
     const dine = covering.filter(isDeployIfNotExists).sort((a, b) => scopeDepth(b.scope) - scopeDepth(a.scope) || cmp(a.assignmentId.toLowerCase(), b.assignmentId.toLowerCase()) || cmp(a.referenceId ?? '', b.referenceId ?? ''));
@@ -169,6 +175,7 @@ export function planRemediation(input: PlanInput): RemediationPlan {
       const u = uncovered.get(baseline.toLowerCase()) ?? { baseline, machines: 0, example: machine.machineId };
       u.machines += 1;
       uncovered.set(baseline.toLowerCase(), u);
+      uncoveredMachines.push({ baseline, machine });
       continue;
     }
     for (const t of covering) {
@@ -243,6 +250,8 @@ export function planRemediation(input: PlanInput): RemediationPlan {
     tasks,
     auditOnly: [...audit.values()].sort((a, b) => cmp(a.assignmentId, b.assignmentId)),
     uncovered: [...uncovered.values()].sort((a, b) => cmp(a.baseline, b.baseline)),
+    uncoveredMachines: uncoveredMachines.sort((a, b) => cmp(a.machine.machineId.toLowerCase(), b.machine.machineId.toLowerCase()) || cmp(a.baseline, b.baseline)),
+    direct: [],
     limit: input.limit,
     running: running.length,
   };
