@@ -13,7 +13,7 @@
  * cannot change the machine (say so); an `ApplyAndAutoCorrect` one corrects on its own.
  */
 import { createHash } from 'node:crypto';
-import type { PlannedMachine } from './plan.js';
+import type { PlannedMachine } from './machine.js';
 
 export interface GuestAssignmentSeen {
   id: string;

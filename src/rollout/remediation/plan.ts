@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { covers, cmp, isDeployIfNotExists, type RemediationTarget } from './targets.js';
 import type { DirectReapply } from './direct.js';
+import type { PlannedMachine } from './machine.js';
 
 export const MAX_BATCH = 100;
 
@@ -50,12 +51,7 @@ export interface TaskSettings {
   failureThreshold: number;
 }
 
-export interface PlannedMachine {
-  machineId: string;
-  subscriptionId: string;
-  /** The failing rules that make the machine drifted (rule id and the reason it reported). */
-  rules: Array<{ ruleId: string; reason: string }>;
-}
+export type { PlannedMachine };
 
 export type TaskStatus =
   /** Will be opened now. */
