@@ -316,10 +316,10 @@ test('remediate, direct mode: guest assignments made by assign (no Azure Policy)
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-remediate-direct-'));
   try {
     const history = join(dir, 'h.duckdb');
-    const s = await runCliAsync(['scan', 'policies', '--subscription', sub, '--history', history, '--quiet', '--format', 'json'], { env: env(emulator), timeoutMs: 120_000 });
-    assert.equal(s.status, 1, s.stderr);
-    const plan = await runCliAsync(['remediate', 'policies', '--history', history, '--output', join(dir, 'plan.json')], { env: env(emulator), timeoutMs: 120_000 });
+    // --scan-now: the scan is recorded first (scan 1), then planned from.
+    const plan = await runCliAsync(['remediate', 'policies', '--scan-now', '--subscription', sub, '--history', history, '--output', join(dir, 'plan.json')], { env: env(emulator), timeoutMs: 120_000 });
     assert.equal(plan.status, 0, plan.stderr);
+    assert.match(plan.stderr, /scan 1 recorded in /);
     assert.equal((plan.stdout.match(/re-apply \(PUT the guest assignment again\)/g) ?? []).length, 2, plan.stdout);
     assert.match(plan.stdout, /not remediable: the assignment only audits/);
     assert.doesNotMatch(plan.stdout, /not covered:/);
