@@ -25,6 +25,7 @@ import { baselinePaths } from './options.js';
 import { baselineInputs } from './inputs.js';
 import { EXIT } from './exit-codes.js';
 import { scanProgress } from './scan-progress.js';
+import { remediateProgress } from './remediate-progress.js';
 
 export interface RemediateFlags extends AzureFlags, RolloutFlags {
   from?: string;
@@ -185,24 +186,15 @@ export async function runRemediate(paths: string[], flags: RemediateFlags, hooks
       return { plan, failures: [], exitCode: EXIT.OK };
     }
     lockOutGuard(plan, baselines, flags.iUnderstandLockoutRisk === true);
-    const ci = !(process.stderr.isTTY === true && !process.env.CI);
-    let lastPoll = 0;
-    const outcome = await fleet.applyRemediation(connection, store, plan, listing, {
+    const progress = remediateProgress({ quiet: flags.quiet === true, limit: TENANT_RUNNING_TASK_LIMIT });
+    const outcome = await progress.run((onEvent) => fleet.applyRemediation(connection, store!, plan, listing, {
       wait: flags.wait === true,
       limit: TENANT_RUNNING_TASK_LIMIT,
       pollMs,
       maxPollMs: Math.max(pollMs, 120_000),
       concurrency: 8,
-      onEvent: (e) => {
-        if (flags.quiet) return;
-        if (e.type === 'opened' && (e.toOpen <= 50 || e.opened === e.toOpen || e.opened % 10 === 0)) stderr.line(`[${e.opened}/${e.toOpen}] opened ${e.task.name} (${e.task.machines.length} machines)`);
-        if (e.type === 'limit') stderr.line(`driftscan: ${e.running} tasks running in the tenant (limit ${TENANT_RUNNING_TASK_LIMIT}): ${e.queued} queued until one ends`);
-        if (e.type === 'poll' && (ci ? Date.now() - lastPoll >= 1000 : true)) {
-          lastPoll = Date.now();
-          stderr.line(`driftscan: ${e.terminal}/${e.total} tasks finished, ${e.running} running, ${e.queued} queued; next check in ${(e.nextMs / 1000).toFixed(1)} s`);
-        }
-      },
-    });
+      onEvent,
+    }));
     const direct = await fleet.applyDirect(connection, store, scanId, plan.direct, { wait: flags.wait === true, pollMs, maxPollMs: Math.max(pollMs, 120_000) });
     outcome.failures.push(...direct.failures);
     const states: TaskStates = new Map(outcome.tasks.map((o) => [o.task.name, { state: o.state, opened: o.opened, failedDeployments: o.failedDeployments }]));
