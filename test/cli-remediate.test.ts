@@ -244,7 +244,7 @@ function killedRun(emulator: ArmEmulator, history: string, n: number): Promise<v
 }
 
 test('remediate: a run SIGKILLed after N task PUTs (0, some, all) and rerun ends with exactly the tasks of an uninterrupted run', { skip, timeout: 600_000 }, async () => {
-  const fleet = new Fleet(spec(2_000));
+  const fleet = new Fleet({ ...spec(2_000), managementGroup: 'corp' });
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-remediate-kill-'));
   try {
     const scanned = join(dir, 'scanned.duckdb');
@@ -253,6 +253,15 @@ test('remediate: a run SIGKILLed after N task PUTs (0, some, all) and rerun ends
       const emulator = await start(fleet, { stepMs: 60_000 });
       try {
         await scan(emulator, scanned);
+        // --management-group narrows the drift to the group's subscriptions: all of them under corp, none under another group.
+        const group = (name: string) => runCliAsync(['remediate', 'policies', '--history', scanned, '--management-group', name, '--output', join(dir, `${name}.json`)], { env: env(emulator), timeoutMs: 120_000 });
+        const corp = await group('corp');
+        assert.equal(corp.status, 0, corp.stderr);
+        const none = await group('nowhere');
+        assert.equal(none.status, 0, none.stderr);
+        const planned = (name: string) => (JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { tasks: unknown[] }).tasks.length;
+        assert.equal(planned('corp'), [...driftedPerSubscription(fleet).values()].reduce((n, l) => n + Math.ceil(l.length / 100), 0));
+        assert.equal(planned('nowhere'), 0);
         const copy = join(dir, 'reference.duckdb');
         copyFileSync(scanned, copy);
         const r = await runCliAsync(['remediate', 'policies', '--history', copy, '--apply', '--i-understand-lockout-risk'], { env: env(emulator), timeoutMs: 120_000 });

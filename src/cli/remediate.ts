@@ -153,13 +153,14 @@ export async function runRemediate(paths: string[], flags: RemediateFlags, hooks
     let drift = await history.readDrift(store, scanId, baselines.map((b) => b.metadata.name));
     const wanted = flags.subscription?.length ? new Set(flags.subscription.map((s) => s.toLowerCase())) : undefined;
     if (wanted) drift = drift.filter((d) => wanted.has(d.subscriptionId.toLowerCase()));
-    const subscriptions = [...new Set(drift.map((d) => d.subscriptionId.toLowerCase()))].sort();
+    let subscriptions = [...new Set(drift.map((d) => d.subscriptionId.toLowerCase()))].sort();
     const { targets, groupSubscriptions } = subscriptions.length || flags.managementGroup
       ? await fleet.loadTargets(connection, subscriptions, flags.managementGroup)
       : { targets: [], groupSubscriptions: new Map<string, Set<string>>() };
     if (flags.managementGroup) {
       const under = groupSubscriptions.get(`/providers/microsoft.management/managementgroups/${flags.managementGroup.toLowerCase()}`);
-      if (under) drift = drift.filter((d) => under.has(d.subscriptionId.toLowerCase()));
+      drift = drift.filter((d) => under?.has(d.subscriptionId.toLowerCase()) === true);
+      subscriptions = subscriptions.filter((s) => under?.has(s) === true);
     }
     const { createArmRestClient } = await import('../azure/arm-rest-client.js');
     const listing = fleet.listingScopes(targets, subscriptions);

@@ -44,12 +44,15 @@ export async function loadTargets(connection: AzureConnection, subscriptions: re
   }
   const targets = resolveTargets(rows);
   const groupSubscriptions = new Map<string, Set<string>>();
-  for (const t of targets) {
-    const m = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(t.scope.replace(/\/+$/, ''));
-    if (!m || groupSubscriptions.has(t.scope.toLowerCase())) continue;
+  const groups = targets.map((t) => t.scope);
+  // The group asked for (--management-group) too: its subscriptions narrow the drift.
+  if (managementGroup) groups.push(`/providers/Microsoft.Management/managementGroups/${managementGroup}`);
+  for (const scope of groups) {
+    const m = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(scope.replace(/\/+$/, ''));
+    if (!m || groupSubscriptions.has(scope.toLowerCase())) continue;
     const subs = new Set<string>();
     for await (const row of queryResourceGraph(rest, { query: subscriptionsQuery(), managementGroups: [m[1]!] }, { signal: connection.deadline.signal })) subs.add(String(row.subscriptionId).toLowerCase());
-    groupSubscriptions.set(t.scope.toLowerCase(), subs);
+    groupSubscriptions.set(scope.toLowerCase(), subs);
   }
   return { targets, groupSubscriptions };
 }
