@@ -211,6 +211,20 @@ test('remediate: 10,000 drifted VMs over 3 assignments — plan shows ⌈n/100�
       store.close();
     }
 
+    // The plan written after --apply --wait carries each task's end state; history --remediation counts per rule and result.
+    const appliedDoc = JSON.parse(readFileSync(join(dir, 'applied.json'), 'utf8')) as { tasks: Array<{ result?: { state: string; opened: boolean } }> };
+    assert.ok(appliedDoc.tasks.every((t) => t.result?.state === 'Succeeded' && t.result.opened));
+    const report = await runCliAsync(['history', '--history', history, '--remediation', '--format', 'json']);
+    assert.equal(report.status, 0, report.stderr);
+    const byResult = (JSON.parse(report.stdout) as { remediation: Array<{ result: string; machines: number }> }).remediation.reduce<Record<string, number>>((a, r) => ({ ...a, [r.result]: (a[r.result] ?? 0) + r.machines }), {});
+    const store2 = await HistoryStore.open(history, { readOnly: true });
+    try {
+      const perRule = await store2.query(`SELECT result, count(*) AS n FROM (SELECT DISTINCT rule_id, machine_id, result FROM remediation_machines) GROUP BY result`);
+      assert.deepEqual(byResult, Object.fromEntries(perRule.map((r) => [r.result, r.n])));
+    } finally {
+      store2.close();
+    }
+
     // A rerun opens nothing.
     const before = remediationPuts(emulator).length;
     const rerun = await runCliAsync(['remediate', 'policies', '--history', history, '--apply', '--i-understand-lockout-risk'], { env: env(emulator), timeoutMs: 120_000 });
