@@ -20,6 +20,7 @@ import { runCliAsync } from './support/cli.js';
 import { Fleet, subscriptionIds, type FleetSpec } from './support/fleet-fixtures.js';
 import { loadBaselines } from '../src/baseline/load.js';
 import { HistoryStore } from '../src/fleet/history/store.js';
+import { GitHubFake } from './support/github-fake.js';
 
 const skip = needShared(SPECS_RELATIVE);
 const baselines = loadBaselines([join(repoRoot, 'policies')]);
@@ -371,6 +372,58 @@ test('remediate, direct mode: guest assignments made by assign (no Azure Policy)
     assert.equal(exported.status, 0, exported.stderr);
     for (const t of ['remediation_tasks', 'remediation_machines']) assert.ok(existsSync(join(dir, 'parquet', `${t}.parquet`)), t);
   } finally {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('remediate --apply --wait --notify github: one issue per failed task (machines, rules, Azure\'s error), a rerun comments instead of opening another; a missing token or --wait fails before any Azure call', { skip, timeout: 300_000 }, async () => {
+  const fleet = fleetWithDrift(600);
+  const expected = driftedPerSubscription(fleet);
+  // One machine per subscription fails: three failed tasks (one per assignment), the others succeed.
+  const failing = new Set(SUBS.map((s) => expected.get(s)![0]!));
+  const emulator = await start(fleet, { stepMs: 50, failDeployment: (id) => (failing.has(id.toLowerCase()) ? `Deployment to ${id.split('/').pop()} failed: @octocat fixes #1` : undefined) });
+  const token = `ghp_${'Q7w8E9r0T1'.repeat(3)}zZz111`;
+  const github = await new GitHubFake({ token, owner: 'contoso', repo: 'fleet' }).start();
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-remediate-notify-'));
+  try {
+    const history = join(dir, 'h.duckdb');
+    await scan(emulator, history);
+    const notifyEnv = { ...env(emulator), GITHUB_REPOSITORY: 'contoso/fleet', GITHUB_API_URL: github.apiUrl };
+    const args = ['remediate', 'policies', '--history', history, '--apply', '--wait', '--i-understand-lockout-risk', '--poll-interval', '100ms', '--notify', 'github'];
+
+    // Checked before any Azure call: no token, or --notify without --wait.
+    const before = emulator.requests.length;
+    const noToken = await runCliAsync(args, { env: notifyEnv, timeoutMs: 60_000 });
+    assert.equal(noToken.status, 2, noToken.stderr);
+    assert.match(noToken.stderr, /GITHUB_TOKEN/);
+    const noWait = await runCliAsync(args.filter((a) => a !== '--wait'), { env: { ...notifyEnv, GITHUB_TOKEN: token }, timeoutMs: 60_000 });
+    assert.equal(noWait.status, 2, noWait.stderr);
+    assert.match(noWait.stderr, /--notify .*--wait/);
+    assert.equal(emulator.requests.length, before, 'a usage error must come before any Azure call');
+
+    const first = await runCliAsync(args, { env: { ...notifyEnv, GITHUB_TOKEN: token }, timeoutMs: 240_000 });
+    assert.equal(first.status, 1, first.stderr);
+    const failedTasks = [...first.stdout.matchAll(/^FAILED (driftscan-s1-[0-9a-f]{12}-b\d{3}) /gm)].map((m) => m[1]!).sort();
+    assert.equal(failedTasks.length, 3, first.stdout);
+    assert.equal(github.issues.length, 3);
+    for (const name of failedTasks) {
+      const issue = github.issues.find((i) => i.body.includes(`<!-- driftscan-remediation: ${name} -->`));
+      assert.ok(issue, `no issue for ${name}`);
+      assert.ok([...failing].some((id) => issue.body.toLowerCase().includes(id.split('/').pop()!)), issue.body);
+      assert.doesNotMatch(issue.body, /(^|[^\\])@octocat|fixes #1/i, 'machine text must not mention or close anything');
+    }
+    assert.match(first.stdout, /notify github \(contoso\/fleet\): 3 created, 0 updated, 0 reopened, 0 failed/);
+    assert.ok(!`${first.stdout}${first.stderr}`.includes(token), 'the token was printed');
+
+    // A rerun follows the same tasks to the same end: the issues get a comment, none is opened twice.
+    const second = await runCliAsync(args, { env: { ...notifyEnv, GITHUB_TOKEN: token }, timeoutMs: 240_000 });
+    assert.equal(second.status, 1, second.stderr);
+    assert.equal(github.issues.length, 3);
+    assert.ok(github.issues.every((i) => i.comments.length === 1));
+    assert.match(second.stdout, /notify github \(contoso\/fleet\): 0 created, 3 updated, 0 reopened, 0 failed/);
+  } finally {
+    await github.close();
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import type { RegisterCommand } from '../command.js';
 import { addAzureOptions, addRolloutOptions } from '../azure-options.js';
 import { collect } from '../options.js';
+import { addNotifyOptions, checkNotifyFlags, exitAfterNotify, notifyFailures } from '../notify-options.js';
+import type { NotifyOutcome } from '../../notify/deliver.js';
+import { usageError } from '../../core/diagnostics.js';
 
 export const register: RegisterCommand = (program: Command, setExit) => {
   const cmd = program
@@ -33,10 +36,15 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .option('-q, --quiet', 'no progress on stderr');
   addAzureOptions(cmd);
   addRolloutOptions(cmd, 'open the planned remediation tasks');
+  addNotifyOptions(cmd);
   cmd.addHelpText('after', `
 Exit codes: 0 planned, or opened (and with --wait: every task succeeded); 1 with --wait: a task failed or had failed
 deployments (listed, and recorded in the history store); 2 usage or input error (also: the lock-out guard refused);
-3 an Azure call was refused or kept failing.
+3 an Azure call was refused or kept failing (also: every task succeeded but a --notify item could not be written).
+
+--notify github|azure-devops (with --apply --wait): one tracking issue or work item per failed task, deduplicated by
+task name (a rerun comments on it instead); the token comes from the environment (GITHUB_TOKEN / GH_TOKEN, or
+SYSTEM_ACCESSTOKEN / AZURE_DEVOPS_EXT_PAT) and is never printed.
 
 Audit-only assignments (AuditIfNotExists, or a DeployIfNotExists member set to Disabled) cannot remediate: they are
 listed with how to change the baseline. Machines inside a running task of someone else are left out.
@@ -44,10 +52,20 @@ listed with how to change the baseline. Machines inside a running task of someon
 Examples:
   driftscan remediate policies/ --from latest
   driftscan remediate policies/ --from 12 --output remediation.md --output remediation.json
-  driftscan remediate policies/ --scan-now --subscription <sub> --apply --wait`);
+  driftscan remediate policies/ --scan-now --subscription <sub> --apply --wait
+  driftscan remediate policies/ --apply --wait --notify github`);
   cmd.action(async (paths: string[], o) => {
+    // The notification target (and its token) is checked before any Azure work, so a missing token
+    // fails the job at once instead of after the tasks ran.
+    const target = checkNotifyFlags(o);
+    if (target && !o.wait) throw usageError('--notify reports the failed tasks --wait collects: give --apply --wait with it');
     const { runRemediate } = await import('../remediate.js');
-    const r = await runRemediate(paths, o);
-    setExit(r.exitCode);
+    let notified: NotifyOutcome | undefined;
+    const r = await runRemediate(paths, o, target ? {
+      onFailures: async (failures) => {
+        if (failures.length) notified = await notifyFailures(target, failures);
+      },
+    } : {});
+    setExit(exitAfterNotify(r.exitCode, notified));
   });
 };
