@@ -100,13 +100,16 @@ export async function renderCharts(m: FleetReportModel): Promise<Chart[]> {
 
   const subs = latestByKey(m.bySubscription, m.latest.scanId).slice(0, 20);
   if (subs.length > 0) {
+    // The display name alone fits the axis; with the id where two subscriptions share a name.
+    const named = subs.map((p) => m.subscriptionNames[p.key]);
+    const subLabel = (k: string) => (m.subscriptionNames[k] && named.filter((n) => n === m.subscriptionNames[k]).length === 1 ? m.subscriptionNames[k]! : subscriptionLabel(m, k));
     const states = [['Non-compliant', 'nonCompliant'], ['Pending', 'pending'], ['Missing', 'missing'], ['Waived', 'waived'], ['Compliant', 'compliant']] as const;
     charts.push(await draw('chart-subscriptions', 'By subscription', `Machine × baseline pairs per subscription in the latest scan, by compliance (the ${subs.length} with the most non-compliant).`, {
       height: { step: 20 },
-      data: { values: subs.flatMap((p) => states.map(([state, field], order) => ({ subscription: subscriptionLabel(m, p.key), state, order, machines: p[field] }))) },
+      data: { values: subs.flatMap((p) => states.map(([state, field], order) => ({ subscription: subLabel(p.key), state, order, machines: p[field] }))) },
       mark: 'bar',
       encoding: {
-        y: { field: 'subscription', type: 'nominal', sort: subs.map((p) => subscriptionLabel(m, p.key)), title: null, axis: { labelLimit: 260 } },
+        y: { field: 'subscription', type: 'nominal', sort: subs.map((p) => subLabel(p.key)), title: null, axis: { labelLimit: 260 } },
         x: { field: 'machines', type: 'quantitative', title: 'Machine × baseline pairs', stack: 'zero', axis: countAxis(Math.max(...subs.map((p) => p.compliant + p.nonCompliant + p.waived + p.pending + p.missing))) },
         color: { field: 'state', type: 'nominal', title: null, scale: COMPLIANCE_COLORS },
         order: { field: 'order', type: 'quantitative' },

@@ -48,7 +48,7 @@ export interface Headline {
 
 export function headline(m: FleetReportModel): Headline[] {
   const last = m.compliance[m.compliance.length - 1];
-  const first = m.compliance[0];
+  const first = m.previous ? m.compliance.find((p) => p.scanId === m.previous!.scanId) : undefined;
   const delta = m.previous && last?.percentCompliant != null && first?.percentCompliant != null ? last.percentCompliant - first.percentCompliant : null;
   return [
     { label: 'Compliant', value: `${percentText(last?.percentCompliant ?? null)}${delta === null ? '' : ` (${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(1)} pts)`}` },

@@ -9,11 +9,15 @@
  * What is compared: the latest scan with an earlier one — by default the scan before it; with
  * `sinceMs`, the scan that started closest to `sinceMs` before the latest (reproducible from the
  * store alone, and robust to a weekly job that starts a few seconds earlier or later each week).
- * The series cover the scans from that one to the latest.
+ * The series over time (compliance, new vs fixed) cover the scans of the year before the latest
+ * (TREND_DAYS), or from the compared scan if that is older.
  */
 import { compareScans, complianceOverTime, type RuleTrend } from './history/trends.js';
 import type { HistoryStore, ScanRecord } from './history/store.js';
 import { DriftscanError } from '../core/diagnostics.js';
+
+/** How far back the series over time reach from the latest scan. */
+export const TREND_DAYS = 365;
 
 export const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'unknown'] as const;
 
@@ -90,7 +94,7 @@ export interface FleetReportModel {
   totals: { newlyDrifted: number; fixed: number; stillDrifting: number };
   /** Per rule between `previous` and `latest` (trends.ts `compareScans`), most findings in the latest scan first. */
   rules: RuleTrend[];
-  /** Fleet-wide compliance per scan of the window. */
+  /** Fleet-wide compliance per scan, over the year before the latest scan (TREND_DAYS) or since the compared scan. */
   compliance: CompliancePoint[];
   byBaseline: KeyedCompliancePoint[];
   bySubscription: KeyedCompliancePoint[];
@@ -122,7 +126,8 @@ export async function buildReportModel(store: HistoryStore, history: string, opt
   if (!latest) throw new DriftscanError(`${history}: no scans recorded yet (run driftscan scan first)`);
   const previous = await pickPrevious(store, latest.scanId, options.sinceMs);
   const prevRecord = previous === undefined ? null : scans.find((s) => s.scanId === previous) ?? null;
-  const from = prevRecord?.scanId ?? latest.scanId;
+  const yearAgo = Date.parse(latest.startedAt) - TREND_DAYS * 86_400_000;
+  const from = Math.min(prevRecord?.scanId ?? latest.scanId, ...scans.filter((s) => Date.parse(s.startedAt) >= yearAgo).map((s) => s.scanId));
   const to = latest.scanId;
 
   // One after the other: a DuckDB connection runs one query at a time.
