@@ -22,11 +22,11 @@ export const register: RegisterCommand = (program: Command) => {
     .command('report')
     .summary('report trends between fleet scans (newly drifted, fixed, still drifting) as table, JSON, CSV, Markdown or HTML')
     .description(
-      'Compare the latest scan in the history store with an earlier one — the scan before it, or with --since the scan\n' +
-        'that started closest to that long before it — and report what newly drifted, what was fixed and what is still\n' +
-        'drifting (with its age since first seen), per machine, rule, baseline and subscription, with compliance over\n' +
-        'the scans in between. Markdown suits a GitHub step summary, an Azure DevOps build summary or a wiki page; html is\n' +
-        'one self-contained file with charts (no network needed to open it); csv and json carry every machine row.',
+      'Compare the latest scan in the history store with an earlier one — the scan before it, or with --since the scan ' +
+        'that started closest to that long before it — and report what newly drifted, what was fixed and what is still ' +
+        'drifting (with its age since first seen), per machine, rule, baseline and subscription, with compliance over ' +
+        'the year of scans before the latest. Markdown suits a GitHub step summary, an Azure DevOps build summary or a wiki page; ' +
+        'html is one self-contained file with charts (no network needed to open it); csv and json carry every machine row.',
     )
     .option('--history <path>', 'the history store (a DuckDB file)', 'reports/history.duckdb')
     .option('--since <duration>', 'compare with the scan closest to this long before the latest (7d, 30d, 12h); default: the scan before')
