@@ -47,8 +47,14 @@ test('report --since: compares with the scan closest to that long before the lat
     assert.deepEqual([j.previous?.scanId, j.latest.scanId], [WEEKS - weeksBack, WEEKS], since);
     assert.deepEqual(j.totals, diff(findingKeys(WEEKS - 1 - weeksBack), findingKeys(WEEKS - 1)), since);
   }
-  // The series cover every scan of the year before the latest.
-  assert.deepEqual((JSON.parse(report('--format', 'json').stdout) as Json).compliance.map((p) => p.scanId), [1, 2, 3, 4, 5, 6, 7, 8]);
+  // The series cover every scan of the year before the latest; new vs fixed per scan (from
+  // first_seen) equal the set differences of consecutive weeks.
+  const full = JSON.parse(report('--format', 'json').stdout) as Json & { changes: Array<{ scanId: number; newlyDrifted: number; fixed: number }> };
+  assert.deepEqual(full.compliance.map((p) => p.scanId), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(full.changes.map((c) => [c.scanId, c.newlyDrifted, c.fixed]), Array.from({ length: WEEKS - 1 }, (_, i) => {
+    const d = diff(findingKeys(i), findingKeys(i + 1));
+    return [i + 2, d.newlyDrifted, d.fixed];
+  }));
 });
 
 test('report --limit cuts the machine lists, never the totals; markdown and table say how many are shown', async () => {

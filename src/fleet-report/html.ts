@@ -115,7 +115,7 @@ function table<T>(id: string, caption: string, columns: ReadonlyArray<Column<T>>
     return `<td${cls ? ` class="${escapeHtml(cls)}"` : ''}${sort}${title}>${escapeHtml(c.text(r))}</td>`;
   }).join('')}</tr>`).join('\n');
   const tools = filter ? `<div class="tools"><input type="search" data-filter="${id}" placeholder="Filter rows…" aria-label="Filter ${escapeHtml(caption)}" hidden><span class="note" id="${id}-count" aria-live="polite"></span></div>` : '';
-  return `${tools}<div class="scroll"><table class="sortable" id="${id}"><caption hidden>${escapeHtml(caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  return `${tools}<div class="scroll"><table class="sortable" id="${id}" aria-label="${escapeHtml(caption)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 const SEVERITY_RANK = (s: string) => {
@@ -135,8 +135,8 @@ function compliancePointsTable(m: FleetReportModel, id: string, caption: string,
   ], points, points.length > 10);
 }
 
-function machineTable(m: FleetReportModel, id: string, fixed: boolean, rows: readonly MachineFinding[]): string {
-  return table<MachineFinding>(id, id, [
+function machineTable(m: FleetReportModel, id: string, caption: string, fixed: boolean, rows: readonly MachineFinding[]): string {
+  return table<MachineFinding>(id, caption, [
     { head: 'Machine', text: (f) => machineName(f.machineId), title: (f) => f.machineId },
     { head: 'Subscription', text: (f) => m.subscriptionNames[f.subscriptionId] ?? f.subscriptionId, title: (f) => f.subscriptionId },
     { head: 'Baseline', text: (f) => f.baseline },
@@ -168,14 +168,14 @@ export async function renderHtml(m: FleetReportModel, generatedBy: string): Prom
     const id = `list-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
     parts.push(`<section aria-labelledby="${id}-h"><h2 id="${id}-h">${escapeHtml(LIST_TITLES[key])} <span class="note">(<span data-total="${id}">${list.total}</span>)</span></h2>`);
     if (list.total === 0) parts.push('<p class="note">None.</p>');
-    else if (list.rows.length > 0) parts.push(machineTable(m, id, key === 'fixed', list.rows));
+    else if (list.rows.length > 0) parts.push(machineTable(m, id, `${LIST_TITLES[key]} machines`, key === 'fixed', list.rows));
     const note = shownNote(list.total, list.rows);
     if (note) parts.push(`<p class="note">${escapeHtml(note)}</p>`);
     parts.push('</section>');
   }
 
   if (m.rules.length > 0) {
-    parts.push(`<section aria-labelledby="rules-h"><h2 id="rules-h">Rules</h2>${table(m.rules.length > 0 ? 'rules' : 'rules', 'Rules', [
+    parts.push(`<section aria-labelledby="rules-h"><h2 id="rules-h">Rules</h2>${table('rules', 'Rules', [
       { head: 'Baseline', text: (r) => r.baseline },
       { head: 'Rule', text: (r) => r.ruleId },
       { head: 'Severity', cls: 'sev-$', text: (r) => r.severity, sort: (r) => SEVERITY_RANK(r.severity) },

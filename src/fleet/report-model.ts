@@ -207,23 +207,39 @@ function keyed(rows: Awaited<ReturnType<typeof complianceOverTime>>, complete: M
   return [...out.values()];
 }
 
-/** Newly drifted and fixed of every scan in [from, to] against the scan recorded before it. */
+/**
+ * Newly drifted and fixed of every scan in [from, to] against the scan recorded before it, from
+ * `first_seen` instead of a join of every scan's findings with the previous scan's: the store sets
+ * `first_seen` at commit from the previous scan that read the subscription (docs/history.md), so per
+ * scan k, previous scan p and subscription S that p read, a finding of k is new exactly when its
+ * `first_seen` is k's start, and carried over (still drifting) otherwise; every finding of S is new
+ * when p did not read S. Fixed = p's findings in the subscriptions k read − k's carried-over ones.
+ * This reads no machine, baseline or rule id (a year of a 100,000-machine fleet: ~0.4 s instead of
+ * ~7.5 s for the join, bench/fleet-report.ts). It equals `compareScans` except when a waiver
+ * changed between the two scans (first_seen is carried over waived rows too): such a finding counts
+ * as still drifting here. The lists of the two scans compared are exact set differences (below).
+ */
 async function changesOverTime(store: HistoryStore, from: number, to: number): Promise<ChangePoint[]> {
   const rows = await store.query(`
     WITH pairs AS (SELECT scan_id, started_at, prev FROM (SELECT scan_id, started_at, lag(scan_id) OVER (ORDER BY scan_id) AS prev FROM scans) WHERE scan_id BETWEEN $1 AND $2),
-         cur AS (SELECT f.scan_id, f.machine_id, f.baseline, f.rule_id FROM findings f WHERE f.scan_id BETWEEN $1 AND $2 AND NOT f.waived),
-         before AS (SELECT p.scan_id AS next_id, f.machine_id, f.baseline, f.rule_id, f.subscription_id FROM findings f JOIN pairs p ON f.scan_id = p.prev WHERE NOT f.waived),
-         read_ok AS (SELECT scan_id, scope_id FROM scan_scopes WHERE scan_id BETWEEN $1 AND $2 AND kind = 'subscription' AND status = 'ok'),
-         joined AS (
-           SELECT coalesce(c.scan_id, b.next_id) AS scan_id, c.machine_id IS NOT NULL AS in_cur, b.machine_id IS NOT NULL AS in_before, b.subscription_id AS before_sub
-           FROM cur c FULL OUTER JOIN before b ON c.scan_id = b.next_id AND c.machine_id = b.machine_id AND c.baseline = b.baseline AND c.rule_id = b.rule_id),
-         counted AS (
-           SELECT j.scan_id,
-                  count(*) FILTER (WHERE j.in_cur AND NOT j.in_before) AS newly,
-                  count(*) FILTER (WHERE j.in_before AND NOT j.in_cur AND EXISTS (SELECT 1 FROM read_ok r WHERE r.scan_id = j.scan_id AND r.scope_id = j.before_sub)) AS fixed
-           FROM joined j GROUP BY j.scan_id)
-    SELECT p.scan_id, ${ISO('p.started_at')} AS started_at, p.prev, coalesce(c.newly, 0) AS newly, coalesce(c.fixed, 0) AS fixed
-    FROM pairs p LEFT JOIN counted c USING (scan_id) ORDER BY p.scan_id`, [from, to]);
+         ok AS (SELECT scan_id, scope_id AS subscription_id FROM scan_scopes WHERE kind = 'subscription' AND status = 'ok'),
+         per_sub AS (
+           SELECT f.scan_id, f.subscription_id, count(*) AS n, count(*) FILTER (WHERE f.first_seen = s.started_at) AS fresh
+           FROM findings f JOIN scans s USING (scan_id)
+           WHERE f.scan_id BETWEEN (SELECT coalesce(min(prev), $1) FROM pairs) AND $2 AND NOT f.waived
+           GROUP BY f.scan_id, f.subscription_id),
+         cur AS (
+           SELECT p.scan_id,
+                  sum(CASE WHEN o.scan_id IS NULL THEN c.n ELSE c.fresh END) AS newly,
+                  sum(CASE WHEN o.scan_id IS NULL THEN 0 ELSE c.n - c.fresh END) AS still
+           FROM pairs p JOIN per_sub c ON c.scan_id = p.scan_id LEFT JOIN ok o ON o.scan_id = p.prev AND o.subscription_id = c.subscription_id
+           GROUP BY p.scan_id),
+         before AS (
+           SELECT p.scan_id, sum(b.n) AS n
+           FROM pairs p JOIN per_sub b ON b.scan_id = p.prev JOIN ok o ON o.scan_id = p.scan_id AND o.subscription_id = b.subscription_id
+           GROUP BY p.scan_id)
+    SELECT p.scan_id, ${ISO('p.started_at')} AS started_at, p.prev, coalesce(cur.newly, 0) AS newly, coalesce(before.n, 0) - coalesce(cur.still, 0) AS fixed
+    FROM pairs p LEFT JOIN cur USING (scan_id) LEFT JOIN before USING (scan_id) ORDER BY p.scan_id`, [from, to]);
   // The very first scan of a store has nothing to compare with: not a point.
   return rows.filter((r) => r.prev !== null && r.prev !== undefined).map((r) => ({ scanId: r.scan_id as number, startedAt: r.started_at as string, newlyDrifted: Number(r.newly), fixed: Number(r.fixed) }));
 }
