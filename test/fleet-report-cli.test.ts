@@ -146,3 +146,23 @@ test('report: the --format choices are the writers\' formats; vega is loaded for
   assert.ok(loaded('html') > 0, 'html loads vega');
   assert.match(readFileSync(join(dir, 'lazy.html'), 'utf8'), /^<!doctype html>/);
 });
+
+test('report: a subscription the latest scan could not read is named, and its findings are neither fixed nor current', async () => {
+  const path = join(dir, 'forbidden.duckdb');
+  const store = await HistoryStore.open(path);
+  const subs = ['00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000b2'];
+  const finding = (sub: string, vm: string) => ({ machineId: `/subscriptions/${sub}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/${vm}`, subscriptionId: sub, baseline: 'b', ruleId: 'r', severity: 'high', expected: 'x', reason: 'expected 1, found 0', waived: false });
+  for (const [week, forbidden, findings] of [[0, false, [finding(subs[0]!, 'a'), finding(subs[1]!, 'b')]], [1, true, []]] as const) {
+    const w = await store.beginScan(new Date(Date.UTC(2026, 2, 2 + 7 * week)), ['b']);
+    await w.addScopes(subs.map((s, i) => ({ scopeId: s, kind: 'subscription' as const, status: forbidden && i === 1 ? 'forbidden' as const : 'ok' as const, ...(forbidden && i === 1 ? { error: '403 AuthorizationFailed' } : {}) })));
+    for (const f of findings) await w.appendFinding(f);
+    await w.commit({ finishedAt: new Date(), complete: !forbidden, requests: 1 });
+  }
+  store.close();
+  const j = JSON.parse(runCli(['report', '--history', path, '--format', 'json']).stdout) as Json & { unreadInLatest: Array<{ scopeId: string; status: string }>; changes: Array<{ fixed: number }> };
+  assert.deepEqual(j.unreadInLatest.map((u) => [u.scopeId, u.status]), [[subs[1], 'forbidden']]);
+  assert.deepEqual(j.totals, { newlyDrifted: 0, fixed: 1, stillDrifting: 0 });
+  assert.deepEqual(j.changes.map((c) => c.fixed), [1]);
+  const md = runCli(['report', '--history', path, '--format', 'markdown']).stdout;
+  assert.match(md, new RegExp(`^> \\*\\*Warning:\\*\\* the latest scan could not read ${subs[1]} \\(forbidden\\)`, 'm'));
+});
