@@ -20,12 +20,13 @@ const STAGES = [
   'report',      // one run's verdicts → table, JSON, SARIF, JUnit, Markdown
   'azure',       // the only stage that talks to Azure (ARM, Resource Graph, Blob Storage)
   'notify',      // issue trackers for failed remediation: GitHub Issues, Azure DevOps work items
-  'fleet',       // fleet scan results, history and fleet reports
+  'fleet',       // fleet scan results, history and the fleet report's data (report-model.ts)
+  'fleet-report', // fleet report writers: table, JSON, CSV, Markdown, HTML with charts (pure)
   'cli',         // the command line: flags, wiring, exit codes
 ];
 
 /** Stages that must stay pure: no file system, network or processes (the edges do that for them). */
-const PURE = ['windows', 'disk', 'dsc', 'rules', 'evaluate', 'export', 'compile', 'rollout', 'report'];
+const PURE = ['windows', 'disk', 'dsc', 'rules', 'evaluate', 'export', 'compile', 'rollout', 'report', 'fleet-report'];
 
 const upward = STAGES.map((stage, i) => ({
   name: `no-upward-from-${stage}`,

@@ -16,21 +16,22 @@ const MACHINES = Number(process.env.BENCH_HISTORY_MACHINES ?? 100_000);
 const WEEKS = 52;
 const NODE = 'node -e ""';
 
-export async function benchHistory(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'driftscan-bench-history-'));
+/**
+ * Writes the year's store to `path` (52 weekly scans of `machines` machines × 5 baselines) with
+ * DuckDB's own SQL; returns the number of findings. Shared with bench/fleet-report.ts.
+ */
+export async function buildYearStore(path: string, machines = MACHINES): Promise<number> {
+  const store = await HistoryStore.open(path);
   try {
-    const path = join(dir, 'history.duckdb');
-    const store = await HistoryStore.open(path);
-    const t = performance.now();
     const c = store.connection;
     await c.run(`INSERT INTO scans SELECT w, TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_weeks(w - 1), TIMESTAMPTZ '2026-01-05 00:10:00+00' + to_weeks(w - 1),
-      true, 1, '0.1.0', ['fleet-0', 'fleet-1', 'fleet-2', 'fleet-3', 'fleet-4'], ${MACHINES * 5}, ${MACHINES / 2}, 0, 200 FROM range(1, ${WEEKS + 1}) t(w)`);
+      true, 1, '0.1.0', ['fleet-0', 'fleet-1', 'fleet-2', 'fleet-3', 'fleet-4'], ${machines * 5}, ${machines / 2}, 0, 200 FROM range(1, ${WEEKS + 1}) t(w)`);
     await c.run(`INSERT INTO scan_scopes SELECT w, printf('00000000-0000-0000-0000-%012d', s), 'subscription', NULL, 'ok', NULL FROM range(1, ${WEEKS + 1}) a(w), range(1, 11) b(s)`);
-    await c.run(`INSERT INTO compliance_totals SELECT w, printf('00000000-0000-0000-0000-%012d', s), 'fleet-' || b, c, ${MACHINES / 10} FROM range(1, ${WEEKS + 1}) a(w), range(1, 11) x(s), range(5) y(b), unnest(['Compliant', 'NonCompliant']) z(c)`);
+    await c.run(`INSERT INTO compliance_totals SELECT w, printf('00000000-0000-0000-0000-%012d', s), 'fleet-' || b, c, ${machines / 10} FROM range(1, ${WEEKS + 1}) a(w), range(1, 11) x(s), range(5) y(b), unnest(['Compliant', 'NonCompliant']) z(c)`);
     // Machine m drifts on baseline b in "episodes" of 8 weeks picked by a hash: drift persists, is
     // fixed, comes back — what first_seen and the trends have to follow.
     await c.run(`INSERT INTO findings
-      WITH drift AS (SELECT m, b, e FROM range(${MACHINES}) x(m), range(5) y(b), range(${Math.ceil(WEEKS / 8)}) z(e) WHERE hash(m, b, e) % 10 = 0)
+      WITH drift AS (SELECT m, b, e FROM range(${machines}) x(m), range(5) y(b), range(${Math.ceil(WEEKS / 8)}) z(e) WHERE hash(m, b, e) % 10 = 0)
       SELECT w, printf('/subscriptions/00000000-0000-0000-0000-%012d/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm%d', m % 10 + 1, m),
              printf('00000000-0000-0000-0000-%012d', m % 10 + 1), 'fleet-' || b, 'fleet-' || b || '-rule-' || r,
              ['critical', 'high', 'medium', 'low'][r % 4 + 1], 'expected ' || r, 'expected ' || r || ', found 0', false, NULL,
@@ -39,8 +40,18 @@ export async function benchHistory(): Promise<void> {
       WHERE (w - 1) // 8 = e AND hash(m, b, r) % 3 = 0
       ORDER BY w`);
     await c.run('UPDATE scans SET findings = (SELECT count(*) FROM findings f WHERE f.scan_id = scans.scan_id)');
-    const rows = Number((await store.query('SELECT count(*) AS n FROM findings'))[0]!.n);
+    return Number((await store.query('SELECT count(*) AS n FROM findings'))[0]!.n);
+  } finally {
     store.close();
+  }
+}
+
+export async function benchHistory(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-bench-history-'));
+  try {
+    const path = join(dir, 'history.duckdb');
+    const t = performance.now();
+    const rows = await buildYearStore(path);
     process.stdout.write(`\nhistory: built ${WEEKS} weekly scans of ${MACHINES.toLocaleString('en')} machines × 5 baselines: ${rows.toLocaleString('en')} findings, ${(statSync(path).size / 1e6).toFixed(0)} MB file, in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     const cli = (args: string[]) => () => void run(process.execPath, [join(repoRoot, 'bin', 'driftscan.js'), 'history', '--history', path, ...args], { stdout: 'discard' });
     const variants: Variant[] = [

@@ -136,7 +136,9 @@ export async function bundleCli(srcDir: string): Promise<string> {
     //   commands only: bundled, every `check` would read and deserialise them at start-up (measured:
     //   the bundle grew from 1.3 to 4.4 MB and the gate's overhead from ~1.1x to 1.5x node's start-up).
     //   All of them ship CommonJS builds (`exports.require`).
-    external: ['@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*', '@azure/*', '@azure-rest/*', '@typespec/ts-http-runtime', '@typespec/ts-http-runtime/*', 'listr2'],
+    // - vega and vega-lite (~2 MB) draw the charts of `report --format html` only (CommonJS
+    //   builds: vega 5 and vega-lite 5; vega 6 has top-level await, which require() cannot load).
+    external: ['vega', 'vega-lite', '@duckdb/node-api', '@duckdb/node-bindings', '@duckdb/node-bindings-*', '@azure/*', '@azure-rest/*', '@typespec/ts-http-runtime', '@typespec/ts-http-runtime/*', 'listr2'],
     logLevel: 'warning',
   });
   // esbuild turns import() of bundled modules into calls; one left over names something outside

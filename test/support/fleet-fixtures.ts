@@ -33,6 +33,12 @@ export interface FleetSpec {
    * resource group id); `expired` ones have an `expiresOn` in the past and exempt nothing.
    */
   exemptions?: Array<{ scope: string; baseline: string; expired?: boolean }>;
+  /**
+   * A fleet a while later: for `perMille` of the machine × baseline pairs (picked by a hash of
+   * `seed`), the failing rules are picked again with `seed` — some drift is fixed, some is new,
+   * on the same machines.
+   */
+  redrift?: { seed: number; perMille: number };
 }
 
 type State = 'missing' | 'pending' | 'noncompliant' | 'compliant';
@@ -87,8 +93,31 @@ export class Fleet {
   /** Indexes of the failing rules of machine i under baseline j (non-empty for non-compliant). */
   failing(i: number, j: number): number[] {
     const rules = this.spec.baselines[j]!.rules;
-    const out = rules.map((_, k) => k).filter((k) => hash(i, j, k, 2) % 3 === 0);
-    return out.length ? out : [hash(i, j, 3) % rules.length];
+    const r = this.spec.redrift;
+    const seed = r && hash(i, j, r.seed, 4) % 1000 < r.perMille ? [r.seed] : [];
+    const out = rules.map((_, k) => k).filter((k) => hash(i, j, k, 2, ...seed) % 3 === 0);
+    return out.length ? out : [hash(i, j, 3, ...seed) % rules.length];
+  }
+
+  /**
+   * The unwaived findings the fleet has in the subscriptions in `reachable` (lower case), as
+   * `machine id|baseline|rule id` in lower case (how the history store keeps ids) — computed from
+   * the model, not from a query.
+   */
+  unwaivedFindings(reachable: ReadonlySet<string>): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < this.spec.machines; i++) {
+      if (!reachable.has(this.subscription(i).toLowerCase()) || !this.windows(i)) continue;
+      const machine = this.machineId(i).toLowerCase();
+      this.spec.baselines.forEach((b, j) => {
+        if (this.state(i, j) !== 'noncompliant') return;
+        const exempt = (this.spec.exemptions ?? []).some((e) => !e.expired && e.baseline === b.name && `${machine}/`.startsWith(`${e.scope.toLowerCase()}/`));
+        if (exempt) return;
+        const waived = new Set((b.waived ?? []).map((w) => w.toLowerCase()));
+        for (const k of this.failing(i, j)) if (!waived.has(b.rules[k]!.toLowerCase())) out.add(`${machine}|${b.name}|${b.rules[k]}`);
+      });
+    }
+    return out;
   }
 
   private machineRow(i: number): Row {

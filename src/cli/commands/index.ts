@@ -16,5 +16,6 @@ import { register as assign } from './assign.js';
 import { register as scan } from './scan.js';
 import { register as history } from './history.js';
 import { register as remediate } from './remediate.js';
+import { register as report } from './report.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign, scan, history, remediate];
+export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign, scan, history, report, remediate];

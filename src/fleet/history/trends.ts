@@ -68,9 +68,11 @@ export async function findingsOverTime(store: HistoryStore, by: TrendDimension):
   return rows.map((r) => ({ scanId: r.scan_id as number, startedAt: r.started_at as string, key: r.key as string, findings: Number(r.n) }));
 }
 
-export async function complianceOverTime(store: HistoryStore, by: 'baseline' | 'subscription'): Promise<Array<{ scanId: number; startedAt: string; key: string; compliance: string; machines: number }>> {
+/** `scans` limits the series to scan ids from `from` to `to` (inclusive). */
+export async function complianceOverTime(store: HistoryStore, by: 'baseline' | 'subscription', scans?: { from: number; to: number }): Promise<Array<{ scanId: number; startedAt: string; key: string; compliance: string; machines: number }>> {
   const col = by === 'baseline' ? 't.baseline' : 't.subscription_id';
   const rows = await store.query(`SELECT t.scan_id, strftime(any_value(s.started_at) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS started_at, ${col} AS key, t.compliance, sum(t.machines) AS n
-    FROM compliance_totals t JOIN scans s USING (scan_id) GROUP BY t.scan_id, key, t.compliance ORDER BY t.scan_id, key, t.compliance`);
+    FROM compliance_totals t JOIN scans s USING (scan_id) ${scans ? 'WHERE t.scan_id BETWEEN $1 AND $2' : ''}
+    GROUP BY t.scan_id, key, t.compliance ORDER BY t.scan_id, key, t.compliance`, scans ? [scans.from, scans.to] : []);
   return rows.map((r) => ({ scanId: r.scan_id as number, startedAt: r.started_at as string, key: r.key as string, compliance: r.compliance as string, machines: Number(r.n) }));
 }
