@@ -422,6 +422,28 @@ test('remediate --apply --wait --notify github: one issue per failed task (machi
     assert.equal(github.issues.length, 3);
     assert.ok(github.issues.every((i) => i.comments.length === 1));
     assert.match(second.stdout, /notify github \(contoso\/fleet\): 0 created, 3 updated, 0 reopened, 0 failed/);
+
+    // The next report shows what remediation did, per task, rule and machine, from the history store.
+    const report = await runCliAsync(['report', '--history', history, '--format', 'json'], { timeoutMs: 60_000 });
+    assert.equal(report.status, 0, report.stderr);
+    const section = (JSON.parse(report.stdout) as { remediation?: { tasks: Array<{ taskName: string; state: string }>; byRule: Array<{ result: string; machines: number }>; failed: { total: number; rows: Array<{ machineId: string; error: string | null }> } } }).remediation;
+    assert.ok(section, 'the report has no remediation section');
+    const store = await HistoryStore.open(history, { readOnly: true });
+    try {
+      const tasks = await store.query('SELECT task_name FROM remediation_tasks ORDER BY task_name');
+      assert.deepEqual(section.tasks.map((t) => t.taskName).sort(), tasks.map((t) => t.task_name));
+      const failedRows = await store.query(`SELECT count(*) AS n FROM remediation_machines WHERE result = 'Failed'`);
+      assert.equal(section.failed.total, Number(failedRows[0]!.n));
+    } finally {
+      store.close();
+    }
+    assert.deepEqual([...new Set(section.failed.rows.map((r) => r.machineId.toLowerCase()))].sort(), [...failing].sort());
+    assert.ok(section.failed.rows.every((r) => /failed/.test(r.error ?? '')));
+    assert.equal(section.byRule.filter((r) => r.result === 'Failed').reduce((n, r) => n + r.machines, 0), section.failed.total);
+    const md = await runCliAsync(['report', '--history', history, '--format', 'markdown'], { timeoutMs: 60_000 });
+    assert.equal(md.status, 0, md.stderr);
+    assert.match(md.stdout, new RegExp(`## Remediation\\n\\nremediation of scan 1: ${section.tasks.length} tasks \\(\\d+ Succeeded\\); machine × rule results: ${section.failed.total} Failed, \\d+ Succeeded`));
+    assert.match(md.stdout, new RegExp(`### Failed \\(${section.failed.total}\\)`));
   } finally {
     await github.close();
     await emulator.close();

@@ -3,7 +3,7 @@
  * label of a scan, of a subscription, of a machine. The writers (one file per format) only lay
  * these out.
  */
-import type { FleetReportModel, MachineFinding, KeyedCompliancePoint } from '../fleet/report-model.js';
+import type { FleetReportModel, KeyedCompliancePoint, RemediationSection } from '../fleet/report-model.js';
 import type { ScanRecord } from '../fleet/history/store.js';
 
 export const FLEET_REPORT_FORMATS = ['table', 'json', 'csv', 'markdown', 'html'] as const;
@@ -64,8 +64,21 @@ export const LIST_TITLES = { newlyDrifted: 'Newly drifted', fixed: 'Fixed', stil
 export const LIST_KEYS = ['newlyDrifted', 'fixed', 'stillDrifting'] as const;
 
 /** "showing 100 of 2,345" when a list was cut by the limit. */
-export function shownNote(total: number, rows: readonly MachineFinding[]): string | null {
+export function shownNote(total: number, rows: readonly unknown[]): string | null {
   return rows.length < total ? `showing ${rows.length} of ${total} (most severe, then longest drifting, first; --limit N or --format csv for more)` : null;
+}
+
+/** One sentence on what remediate did for the compared scans: tasks by state, machines by result. */
+export function remediationLine(r: RemediationSection): string {
+  const tally = (pairs: Array<[string, number]>) => {
+    const m = new Map<string, number>();
+    for (const [k, n] of pairs) m.set(k, (m.get(k) ?? 0) + n);
+    return [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${n} ${k}`).join(', ');
+  };
+  const scans = r.fromScan === r.toScan ? `scan ${r.toScan}` : `scans ${r.fromScan}–${r.toScan}`;
+  const machines = new Map<string, number>();
+  for (const x of r.byRule) machines.set(x.result, (machines.get(x.result) ?? 0) + x.machines);
+  return `remediation of ${scans}: ${r.tasks.length} task${r.tasks.length === 1 ? '' : 's'} (${tally(r.tasks.map((t) => [t.state, 1]))}); machine × rule results: ${tally([...machines])}`;
 }
 
 export function unreadNote(m: FleetReportModel): string | null {

@@ -6,7 +6,7 @@
  */
 import type { FleetReportModel, MachineFinding } from '../fleet/report-model.js';
 import { escapeMarkdown, escapeMarkdownCell } from '../report/markdown-text.js';
-import { comparedLine, headline, latestByKey, LIST_KEYS, LIST_TITLES, machineName, percentText, shownNote, subscriptionLabel, unreadNote } from './facts.js';
+import { comparedLine, headline, latestByKey, LIST_KEYS, LIST_TITLES, machineName, percentText, remediationLine, shownNote, subscriptionLabel, unreadNote } from './facts.js';
 
 const cell = (v: string | number) => escapeMarkdownCell(String(v));
 
@@ -68,8 +68,19 @@ export function renderMarkdown(m: FleetReportModel): string {
     out.push('');
   }
   if (m.remediation) {
-    out.push('## Remediation', '');
-    out.push(...table(['Task', 'Baseline', 'Started', 'State', 'Succeeded', 'Failed'], m.remediation.tasks.map((t) => [t.taskId, t.baseline, t.startedAt, t.state, t.succeeded, t.failed]), [4, 5]), '');
+    const r = m.remediation;
+    out.push('## Remediation', '', escapeMarkdown(remediationLine(r)), '');
+    out.push(...table(['Task', 'Scan', 'Mode', 'Baseline', 'State', 'Machines', 'Deployments succeeded', 'Deployments failed'],
+      r.tasks.map((t) => [t.taskName, t.scanId, t.mode, t.baseline, t.state, t.machines, t.succeeded ?? '', t.failed ?? '']), [1, 5, 6, 7]), '');
+    out.push('### Per rule', '', ...table(['Baseline', 'Rule', 'Result', 'Machines'], r.byRule.map((x) => [x.baseline, x.ruleId, x.result, x.machines]), [3]), '');
+    out.push(`### Failed (${r.failed.total})`, '');
+    if (r.failed.total === 0) out.push('None.', '');
+    else {
+      if (r.failed.rows.length > 0) out.push(...table(['Machine', 'Subscription', 'Baseline', 'Rule', 'Reason', 'Error', 'Task'], r.failed.rows.map((f) => [machineName(f.machineId), subscriptionLabel(m, f.subscriptionId), f.baseline, f.ruleId, f.reason, f.error ?? '', f.taskName])));
+      const note = shownNote(r.failed.total, r.failed.rows);
+      if (note) out.push('', `_${escapeMarkdown(note)}_`);
+      out.push('');
+    }
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -1,6 +1,6 @@
 /** `report --format table`: the report for a terminal — headline, top rules, and the machine lists cut at --limit (50). */
 import type { FleetReportModel } from '../fleet/report-model.js';
-import { comparedLine, headline, LIST_KEYS, LIST_TITLES, machineName, shownNote, unreadNote } from './facts.js';
+import { comparedLine, headline, LIST_KEYS, LIST_TITLES, machineName, remediationLine, shownNote, unreadNote } from './facts.js';
 
 function pad(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -29,6 +29,17 @@ export function renderTable(m: FleetReportModel): string {
     }
     const note = shownNote(list.total, list.rows);
     if (note) out.push(note);
+  }
+  if (m.remediation) {
+    const r = m.remediation;
+    out.push('', 'REMEDIATION', remediationLine(r));
+    if (r.byRule.length > 0) out.push(...pad([['BASELINE', 'RULE', 'RESULT', 'MACHINES'], ...r.byRule.map((x) => [x.baseline, x.ruleId, x.result, String(x.machines)].map(clean))]));
+    if (r.failed.rows.length > 0) {
+      out.push('', `REMEDIATION FAILED (${r.failed.total})`);
+      out.push(...pad([['MACHINE', 'BASELINE', 'RULE', 'ERROR'], ...r.failed.rows.map((f) => [machineName(f.machineId), f.baseline, f.ruleId, f.error ?? ''].map(clean))]));
+      const note = shownNote(r.failed.total, r.failed.rows);
+      if (note) out.push(note);
+    }
   }
   return `${out.join('\n')}\n`;
 }

@@ -74,12 +74,42 @@ export interface ChangePoint {
 }
 
 /**
- * Outcomes of remediation tasks between the two scans. Not filled yet: the history store has no
- * remediation tables in schema version 1; a writer shows this section only when it is present.
+ * What `driftscan remediate` did about the drift of the compared scans (tasks planned from the
+ * compared scan up to the latest; remediation_tasks / remediation_machines, docs/history.md):
+ * absent when nothing was recorded, or the store predates schema version 2.
  */
 export interface RemediationSection {
-  tasks: Array<{ taskId: string; baseline: string; startedAt: string; state: string; succeeded: number; failed: number }>;
-  machines?: Array<{ machineId: string; baseline: string; outcome: 'succeeded' | 'failed' | 'pending'; error?: string }>;
+  /** The scans whose drift the tasks remediate: from the compared scan (or the latest) to the latest. */
+  fromScan: number;
+  toScan: number;
+  tasks: RemediationTaskRow[];
+  /** Machines per baseline, rule and result (`Opened`, `Succeeded`, `Failed`, …), each machine once per rule. */
+  byRule: Array<{ baseline: string; ruleId: string; result: string; machines: number }>;
+  /** Machine × rule rows whose deployment failed, with Azure's error; cut at the list limit. */
+  failed: { total: number; rows: RemediationFailureRow[] };
+}
+
+export interface RemediationTaskRow {
+  taskName: string;
+  scanId: number;
+  mode: 'policy' | 'direct';
+  baseline: string;
+  state: string;
+  machines: number;
+  /** Deployments that succeeded / failed, as Azure last reported them (null before --wait saw them). */
+  succeeded: number | null;
+  failed: number | null;
+  updatedAt: string;
+}
+
+export interface RemediationFailureRow {
+  taskName: string;
+  machineId: string;
+  subscriptionId: string;
+  baseline: string;
+  ruleId: string;
+  reason: string;
+  error: string | null;
 }
 
 export interface FleetReportModel {
@@ -139,6 +169,7 @@ export async function buildReportModel(store: HistoryStore, history: string, opt
   const names = await subscriptionNames(store, to);
   const unread = await store.query(`SELECT scope_id, status, error FROM scan_scopes WHERE scan_id = $1 AND status <> 'ok' ORDER BY scope_id`, [to]);
   const lists = prevRecord ? await machineLists(store, prevRecord.scanId, latest.scanId, options.limit) : await currentAsStill(store, latest.scanId, options.limit);
+  const remediation = await remediationSection(store, prevRecord?.scanId ?? latest.scanId, latest.scanId, options.limit);
   const complete = new Map(scans.map((s) => [s.scanId, s.complete]));
   const ruleFindings = (r: RuleTrend) => r.newlyDrifted + r.stillDrifting;
   return {
@@ -155,6 +186,52 @@ export async function buildReportModel(store: HistoryStore, history: string, opt
     subscriptionNames: names,
     changes,
     ...lists,
+    ...(remediation ? { remediation } : {}),
+  };
+}
+
+/** The remediation recorded for scans `from`..`to`, or undefined when there is none (or no such tables). */
+async function remediationSection(store: HistoryStore, from: number, to: number, limit: number | undefined): Promise<RemediationSection | undefined> {
+  const tables = await store.query(`SELECT count(*) AS n FROM duckdb_tables() WHERE table_name IN ('remediation_tasks', 'remediation_machines')`);
+  if (Number(tables[0]!.n) < 2) return undefined;
+  const tasks = await store.query(`SELECT task_name, scan_id, mode, baseline, state, machines, successful_deployments, failed_deployments, ${ISO('updated_at')} AS updated_at
+      FROM remediation_tasks WHERE scan_id BETWEEN $1 AND $2 ORDER BY scan_id, baseline, task_name`, [from, to]);
+  if (tasks.length === 0) return undefined;
+  const byRule = await store.query(`SELECT m.baseline, m.rule_id, m.result, count(DISTINCT m.machine_id) AS machines
+      FROM remediation_machines m JOIN remediation_tasks t USING (task_id)
+      WHERE t.scan_id BETWEEN $1 AND $2 GROUP BY ALL ORDER BY m.baseline, m.rule_id, m.result`, [from, to]);
+  const failedFrom = `FROM remediation_machines m JOIN remediation_tasks t USING (task_id) WHERE t.scan_id BETWEEN $1 AND $2 AND m.result = 'Failed'`;
+  const failedCount = await store.query(`SELECT count(*) AS n ${failedFrom}`, [from, to]);
+  const failedRows = limit === 0 ? [] : await store.query(`SELECT t.task_name, m.machine_id, m.subscription_id, m.baseline, m.rule_id, m.reason, m.error ${failedFrom}
+      ORDER BY m.baseline, m.rule_id, m.machine_id ${limit === undefined ? '' : `LIMIT ${Math.floor(limit)}`}`, [from, to]);
+  const count = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    fromScan: from,
+    toScan: to,
+    tasks: tasks.map((r) => ({
+      taskName: r.task_name as string,
+      scanId: Number(r.scan_id),
+      mode: r.mode as 'policy' | 'direct',
+      baseline: r.baseline as string,
+      state: r.state as string,
+      machines: Number(r.machines),
+      succeeded: count(r.successful_deployments),
+      failed: count(r.failed_deployments),
+      updatedAt: r.updated_at as string,
+    })),
+    byRule: byRule.map((r) => ({ baseline: r.baseline as string, ruleId: r.rule_id as string, result: r.result as string, machines: Number(r.machines) })),
+    failed: {
+      total: Number(failedCount[0]!.n),
+      rows: failedRows.map((r) => ({
+        taskName: r.task_name as string,
+        machineId: r.machine_id as string,
+        subscriptionId: r.subscription_id as string,
+        baseline: r.baseline as string,
+        ruleId: r.rule_id as string,
+        reason: r.reason as string,
+        error: (r.error as string | null) ?? null,
+      })),
+    },
   };
 }
 
