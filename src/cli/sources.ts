@@ -4,7 +4,7 @@
  * readers a `ByteSource`).
  */
 import { usageError } from '../core/diagnostics.js';
-import { MACHINE_HIVES } from '../windows/hives.js';
+import { MACHINE_HIVES, type MachineHive } from '../windows/hives.js';
 import { readInputFile } from '../io/input-file.js';
 import { combineSources, type StateSource } from '../state/source.js';
 import { parseRegFile } from '../state/reg/parse.js';
@@ -22,6 +22,8 @@ export interface SourceOptions {
   windowsDir?: string;
   image?: string;
   partition?: string;
+  /** Only these machine hives from --windows-dir or --image (the ones the baseline reads); all by default. */
+  machineHives?: readonly MachineHive[];
 }
 
 /** `--partition N`: a partition number as tools show it (0: an unpartitioned disk). */
@@ -53,23 +55,28 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
   const hives = (o.hive ?? []).map(parseHiveArg);
   if (o.image && o.windowsDir) throw usageError('--image and --windows-dir both name a Windows volume: give one');
   if (o.partition !== undefined && !o.image) throw usageError('--partition picks a partition of --image: give --image too');
-  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition)) } : undefined;
-  if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}) }));
+  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition), o.machineHives) } : undefined;
+  if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}), ...(o.machineHives ? { machineHives: o.machineHives } : {}) }));
   if (sources.length === 0) {
     throw usageError('no machine state given: use --reg FILE, --snapshot FILE, --hive NAME=FILE, --windows-dir DIR or --image DISK');
   }
   return combineSources(sources);
 }
 
-/** The machine hives of a disk image (VHD, VHDX or raw), read without mounting it. */
-export async function readImageHives(image: string, partition?: number): Promise<HiveSpec[]> {
+/**
+ * The machine hives of a disk image (VHD, VHDX or raw), read without mounting it: all of them, or
+ * only `machineHives`. Hives read in place keep the image open until they are closed (collected).
+ */
+export async function readImageHives(image: string, partition?: number, machineHives?: readonly MachineHive[]): Promise<HiveSpec[]> {
   const file = await openFileByteSource(image);
+  // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read:
+  // at exit, since hives read in place go on reading while rules are evaluated.
+  if (process.env.DRIFTSCAN_IO_STATS) process.once('exit', () => stderr.write(`driftscan: read ${file.stats.bytes} bytes in ${file.stats.reads} reads from ${image}\n`));
   try {
-    const found = await openImageHives(file, partition === undefined ? {} : { partition });
-    // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
-    if (process.env.DRIFTSCAN_IO_STATS) stderr.write(`driftscan: read ${file.stats.bytes} bytes in ${file.stats.reads} reads from ${image}\n`);
+    const found = await openImageHives(file, { ...(partition === undefined ? {} : { partition }), ...(machineHives ? { hives: machineHives } : {}), release: () => void file.close() });
     return found.hives;
-  } finally {
+  } catch (err) {
     await file.close();
+    throw err;
   }
 }

@@ -65,12 +65,14 @@ how long it is; --format json (and sarif, junit, markdown) carry the full text.`
         import('../sources.js'),
         import('../inputs.js'),
       ]);
+      const [{ baselineReferences }, { referencedMachineHives }] = await Promise.all([import('../../rules/references.js'), import('../../state/references.js')]);
       const params = parseParams(o.param);
       const files = baselinePaths(paths);
       // Before anything is read: an output that is one of the inputs would destroy it.
       const output = o.output === undefined ? undefined : prepareOutput(o.output, [...baselineInputs(files), ...sourceInputs(o)], { what: 'report' });
       const baselines = loadBaselines(files, { parameters: params });
-      const source = await openSources(o);
+      // --image and --windows-dir open only the machine hives the rules read.
+      const source = await openSources({ ...o, machineHives: referencedMachineHives(baselineReferences(baselines)) });
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(output, renderReport(report, o.format, { color, cwd: process.cwd() }), 'report');

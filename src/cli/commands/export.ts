@@ -68,7 +68,7 @@ is 2. With --output such an incomplete export is not written (an existing file s
       let hive;
       if (o.image !== undefined) {
         const { readImageHives, parsePartition } = await import('../sources.js');
-        const found = (await readImageHives(o.image, parsePartition(o.partition))).find((h) => h.name === image);
+        const found = (await readImageHives(o.image, parsePartition(o.partition), image ? [image] : undefined)).find((h) => h.name === image);
         if (!found?.hive) throw new DriftscanError(`\\Windows\\System32\\config has no ${image} hive`, { location: { file: o.image } });
         hive = found.hive;
       } else hive = openHiveFile(o.hive);
