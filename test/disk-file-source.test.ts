@@ -76,6 +76,7 @@ test('property: a file inside an image read in place equals the whole-file read,
             const length = Math.min(want, whole.length - offset);
             const expected = Buffer.from(whole.subarray(offset, offset + length));
             assert.ok(Buffer.from(src.readSync!(offset, length)).equals(expected), `${kind}: ${f.path}: readSync(${offset}, ${length})`);
+            assert.ok(intoGarbage(src, offset, length, expected), `${kind}: ${f.path}: readSync(${offset}, ${length}) into a used buffer`);
             assert.ok(Buffer.from(await src.read(offset, length)).equals(expected), `${kind}: ${f.path}: read(${offset}, ${length})`);
           }),
           { numRuns: 60 },
@@ -87,9 +88,23 @@ test('property: a file inside an image read in place equals the whole-file read,
   }
 });
 
+/**
+ * `readSync` into a caller's buffer full of old bytes (as the hive reader's scan window is): the
+ * range gets exactly the expected bytes, zeros included, and the bytes around it are left alone.
+ */
+function intoGarbage(src: ByteSource, offset: number, length: number, expected: Buffer): boolean {
+  const buf = Buffer.alloc(length + 64, 0xa5);
+  const view = src.readSync!(offset, length, buf, 32);
+  return Buffer.from(view).equals(expected) && buf.subarray(32, 32 + length).equals(expected) && buf.subarray(0, 32).every((b) => b === 0xa5) && buf.subarray(32 + length).every((b) => b === 0xa5);
+}
+
 /** A volume of random bytes in memory, read synchronously and asynchronously. */
 function memoryVolume(bytes: Uint8Array): ByteSource {
-  const readSync = (offset: number, length: number) => bytes.slice(offset, offset + length);
+  const readSync = (offset: number, length: number, into?: Uint8Array, at = 0) => {
+    if (!into) return bytes.slice(offset, offset + length);
+    into.set(bytes.subarray(offset, offset + length), at);
+    return into.subarray(at, at + length);
+  };
   return { name: 'mem.img', size: bytes.length, read: async (o, l) => readSync(o, l), readSync };
 }
 
@@ -121,6 +136,7 @@ test('property: the run-list mapping of a file read in place matches a cluster-b
       const length = Math.min(want, dataSize - offset);
       const expected = Buffer.from(model.subarray(offset, offset + length));
       assert.ok(Buffer.from(src.readSync!(offset, length)).equals(expected), `readSync(${offset}, ${length})`);
+      assert.ok(intoGarbage(src, offset, length, expected), `readSync(${offset}, ${length}) into a used buffer`);
       assert.ok(Buffer.from(await src.read(offset, length)).equals(expected), `read(${offset}, ${length})`);
     }),
     { numRuns: 300 },

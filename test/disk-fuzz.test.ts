@@ -50,10 +50,12 @@ function build(): Fixtures {
  * allocate). With `readSync`, as a local image has it, so hives are read in place (cell by cell).
  */
 function memorySource(name: string, bytes: Buffer): ByteSource & { largest: number } {
-  const readSync = (offset: number, length: number) => {
+  const readSync = (offset: number, length: number, into?: Uint8Array, at = 0) => {
     assert.ok(offset >= 0 && offset + length <= bytes.length, `read ${offset}+${length} outside ${bytes.length}`);
     s.largest = Math.max(s.largest, length);
-    return new Uint8Array(bytes.subarray(offset, offset + length));
+    if (!into) return new Uint8Array(bytes.subarray(offset, offset + length));
+    into.set(bytes.subarray(offset, offset + length), at);
+    return into.subarray(at, at + length);
   };
   const s = { name, size: bytes.length, largest: 0, read: async (offset: number, length: number) => readSync(offset, length), readSync };
   return s;

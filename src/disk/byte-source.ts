@@ -22,8 +22,34 @@ export interface ByteSource {
    * block map, a file inside NTFS), so a synchronous reader — the hive reader reading cells as a
    * lookup needs them — can read a hive inside an image in place. A source that can only answer
    * asynchronously (HTTP range requests) leaves it out; callers then read what they need up front.
+   * With `into`, the bytes are written to `into` at `at` (all of them: sparse parts as zeros) and
+   * that view is returned: a reader with a buffer of its own (the hive reader's) gets them without
+   * a fresh array and a copy at every layer, which for a 12 MB hive cost more than the reading.
    */
-  readSync?(offset: number, length: number): Uint8Array;
+  readSync?(offset: number, length: number, into?: Uint8Array, at?: number): Uint8Array;
+}
+
+/** A synchronous read's signature (`ByteSource.readSync`). */
+export type ReadSync = (offset: number, length: number, into?: Uint8Array, at?: number) => Uint8Array;
+
+/**
+ * Assembles a synchronous read from pieces (in output order, not overlapping): each piece's bytes
+ * come from `fetch` (which writes into the given array at the given index), and the gaps between
+ * them are zeros. Writes into `into` at `at`, or into a new array.
+ */
+export function assembleSync(length: number, pieces: ReadonlyArray<{ into: number; n: number }>, fetch: (piece: number, out: Uint8Array, at: number) => void, into?: Uint8Array, at = 0): Uint8Array {
+  const out = into ?? new Uint8Array(length);
+  const base = into ? at : 0;
+  let pos = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    // A new array is zeroed already; a caller's buffer may hold anything.
+    if (into && p.into > pos) out.fill(0, base + pos, base + p.into);
+    fetch(i, out, base + p.into);
+    pos = p.into + p.n;
+  }
+  if (into && pos < length) out.fill(0, base + pos, base + length);
+  return into ? into.subarray(at, at + length) : out;
 }
 
 /** One disk reader's failure: `disk.vhdx: VHDX region table at 0x30000: checksum mismatch`. */
@@ -52,12 +78,12 @@ export async function readRange(source: ByteSource, offset: number, length: numb
 }
 
 /** `readRange` for a source with `readSync` (the same checks, the same located error). */
-export function readRangeSync(source: { name: string; size: number; readSync(offset: number, length: number): Uint8Array }, offset: number, length: number, what: string): Uint8Array {
+export function readRangeSync(source: { name: string; size: number; readSync: ReadSync }, offset: number, length: number, what: string, into?: Uint8Array, at = 0): Uint8Array {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > source.size) {
     throw diskError(source, what, `lies outside the ${source.size}-byte disk (${hex(offset)}+${hex(length)})`);
   }
-  if (length === 0) return new Uint8Array(0);
-  return source.readSync(offset, length);
+  if (length === 0) return into ? into.subarray(at, at) : new Uint8Array(0);
+  return source.readSync(offset, length, into, at);
 }
 
 /** The bytes `[start, start+size)` of `parent` as a source of their own (a partition, a volume). */
@@ -67,7 +93,7 @@ export function sliceSource(parent: ByteSource, start: number, size: number): By
     name: parent.name,
     size,
     read: (offset, length) => parent.read(start + offset, length),
-    ...(readSync ? { readSync: (offset: number, length: number) => readSync(start + offset, length) } : {}),
+    ...(readSync ? { readSync: (offset: number, length: number, into?: Uint8Array, at?: number) => readSync(start + offset, length, into, at) } : {}),
   };
 }
 
@@ -101,10 +127,9 @@ export function blockMappedSource(parent: ByteSource, size: number, blockSize: n
     },
     ...(readSync
       ? {
-          readSync: (offset: number, length: number) => {
-            const out = new Uint8Array(length);
-            for (const p of pieces(offset, length)) out.set(readSync(p.at, p.n), p.into);
-            return out;
+          readSync: (offset: number, length: number, into?: Uint8Array, at?: number) => {
+            const ps = pieces(offset, length);
+            return assembleSync(length, ps, (i, out, to) => void readSync(ps[i]!.at, ps[i]!.n, out, to), into, at);
           },
         }
       : {}),

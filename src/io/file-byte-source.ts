@@ -14,7 +14,7 @@ import type { ByteSource } from '../disk/byte-source.js';
 
 export interface FileByteSource extends ByteSource {
   readonly stats: { reads: number; bytes: number };
-  readSync(offset: number, length: number): Uint8Array;
+  readSync(offset: number, length: number, into?: Uint8Array, at?: number): Uint8Array;
   /** Closes the file (once; later calls do nothing). */
   close(): Promise<void>;
 }
@@ -36,14 +36,15 @@ export async function openFileByteSource(file: string, what = 'disk image'): Pro
   const handle = fd;
   let open = true;
   const stats = { reads: 0, bytes: 0 };
-  const read = (offset: number, length: number): Uint8Array => {
+  const read = (offset: number, length: number, into?: Uint8Array, at = 0): Uint8Array => {
     if (!open) throw new DriftscanError(`${what} ${file} was read after it was closed`, { location: { file } });
-    const out = new Uint8Array(length);
+    const out = into ?? new Uint8Array(length);
+    const base = into ? at : 0;
     let done = 0;
     while (done < length) {
       let n: number;
       try {
-        n = readSync(handle, out, done, length - done, offset + done);
+        n = readSync(handle, out, base + done, length - done, offset + done);
       } catch (err) {
         throw new DriftscanError(`cannot read ${what} ${file} at byte ${offset + done}: ${(err as Error).message}`, { location: { file } });
       }
@@ -52,7 +53,7 @@ export async function openFileByteSource(file: string, what = 'disk image'): Pro
     }
     stats.reads++;
     stats.bytes += length;
-    return out;
+    return into ? into.subarray(at, at + length) : out;
   };
   return {
     name: file,

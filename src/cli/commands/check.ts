@@ -43,7 +43,8 @@ Examples:
 Each --hive file must hold the hive it is given as (told from its root keys), and a NAME close to a machine
 hive's (SYTEM) is refused; user:<name> marks a user hive (a bare <name>= still works for an NTUSER.DAT).
 --image reads SYSTEM, SOFTWARE, SAM and SECURITY (and .LOG1/.LOG2 of a dirty hive) from the image itself,
-reading only the blocks it needs (a VHDX's pending log is replayed in memory); a BitLocker-encrypted, ReFS,
+reading only the blocks it needs (a VHDX's pending log is replayed in memory). --image and --windows-dir
+open only the hives the baselines' rules read (HKLM\\SYSTEM rules alone: SYSTEM only). A BitLocker-encrypted, ReFS,
 Storage Spaces or dynamic-disk (LDM) volume, a differencing disk or a damaged structure is one error naming
 the file and where, exit 2.
 

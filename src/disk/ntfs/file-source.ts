@@ -7,7 +7,7 @@
  * at a time (LZNT1, decompressed whole, the last unit kept for the next read). It has `readSync`
  * when the volume's source has it.
  */
-import { hex, readRange, readRangeSync, type ByteSource, type DiskError } from '../byte-source.js';
+import { assembleSync, hex, readRange, readRangeSync, type ByteSource, type DiskError } from '../byte-source.js';
 import { ATTR_COMPRESSED } from './record.js';
 import { decompressLznt1 } from './lznt1.js';
 import type { Run } from './runlist.js';
@@ -38,7 +38,11 @@ interface Piece {
 
 /** The bytes `[0, length)` of a resident file (its value is in the MFT record) as a source. */
 export function bytesSource(name: string, bytes: Uint8Array): ByteSource {
-  const readSync = (offset: number, length: number) => bytes.slice(offset, offset + length);
+  const readSync = (offset: number, length: number, into?: Uint8Array, at = 0) => {
+    if (!into) return bytes.slice(offset, offset + length);
+    into.set(bytes.subarray(offset, offset + length), at);
+    return into.subarray(at, at + length);
+  };
   return { name, size: bytes.length, read: async (offset, length) => readSync(offset, length), readSync };
 }
 
@@ -115,10 +119,9 @@ function plainSource(volume: StreamVolume, s: Stream, what: string): ByteSource 
     },
     ...(synced
       ? {
-          readSync: (offset: number, length: number) => {
-            const out = new Uint8Array(length);
-            for (const p of pieces(offset, length)) out.set(readRangeSync(synced, p.at, p.n, label(p.at, p.n)), p.into);
-            return out;
+          readSync: (offset: number, length: number, into?: Uint8Array, at?: number) => {
+            const ps = pieces(offset, length);
+            return assembleSync(length, ps, (i, out, to) => void readRangeSync(synced, ps[i]!.at, ps[i]!.n, label(ps[i]!.at, ps[i]!.n), out, to), into, at);
           },
         }
       : {}),
@@ -161,16 +164,17 @@ function compressedSource(volume: StreamVolume, s: Stream, what: string): ByteSo
   };
   const storedLength = (pieces: Piece[]) => pieces.reduce((sum, p) => sum + p.n, 0);
   const label = (unit: number) => `${volume.label}, ${what}, compression unit ${unit}`;
-  const assemble = (offset: number, length: number, unitBytesOf: (unit: number) => Uint8Array): Uint8Array => {
-    const out = new Uint8Array(length);
+  const assemble = (offset: number, length: number, unitBytesOf: (unit: number) => Uint8Array, into?: Uint8Array, at = 0): Uint8Array => {
+    const out = into ?? new Uint8Array(length);
+    const base = into ? at : 0;
     for (let pos = offset; pos < offset + length; ) {
       const unit = Math.floor(pos / unitBytes);
       const within = pos - unit * unitBytes;
       const n = Math.min(unitBytes - within, offset + length - pos);
-      out.set(unitBytesOf(unit).subarray(within, within + n), pos - offset);
+      out.set(unitBytesOf(unit).subarray(within, within + n), base + pos - offset);
       pos += n;
     }
-    return out;
+    return into ? into.subarray(at, at + length) : out;
   };
   const readSync = source.readSync?.bind(source);
   const synced = readSync && { name: source.name, size: source.size, readSync };
@@ -193,7 +197,7 @@ function compressedSource(volume: StreamVolume, s: Stream, what: string): ByteSo
     },
     ...(synced
       ? {
-          readSync: (offset: number, length: number) =>
+          readSync: (offset: number, length: number, into?: Uint8Array, at?: number) =>
             assemble(offset, length, (unit) => {
               if (cached?.unit === unit) return cached.bytes;
               const pieces = stored(unit);
@@ -201,7 +205,7 @@ function compressedSource(volume: StreamVolume, s: Stream, what: string): ByteSo
               for (const p of pieces) bytes.set(readRangeSync(synced, p.at, p.n, label(unit)), p.into);
               cached = { unit, bytes: expand(unit, pieces, bytes) };
               return cached.bytes;
-            }),
+            }, into, at),
         }
       : {}),
   };

@@ -10,7 +10,7 @@
  * rewrites pages all over the hive, and an HTTP source has no synchronous reads: then the hive is
  * read whole first, as before.
  */
-import type { ByteSource } from '../../disk/byte-source.js';
+import type { ByteSource, ReadSync } from '../../disk/byte-source.js';
 import { openDiskImage, type ImageFormat } from '../../disk/image.js';
 import type { NtfsVolume } from '../../disk/ntfs/volume.js';
 import type { FileRecord } from '../../disk/ntfs/record.js';
@@ -105,14 +105,15 @@ async function readWhole(volume: NtfsVolume, rec: FileRecord, name: string, disp
 }
 
 /** A file inside the image as the `InputFile` a lazily read hive reads from. */
-function inPlace(source: ByteSource, readSync: (offset: number, length: number) => Uint8Array, onClose: () => void): InputFile {
+function inPlace(source: ByteSource, readSync: ReadSync, onClose: () => void): InputFile {
   let closed = false;
   return {
     size: source.size,
     regular: true,
     read(into, offset, length, position) {
       const n = Math.max(0, Math.min(length, source.size - position));
-      if (n > 0) into.set(readSync(position, n), offset);
+      // Straight into the hive reader's buffer, through every layer down to the image file.
+      if (n > 0) readSync(position, n, into, offset);
       return n;
     },
     close() {
