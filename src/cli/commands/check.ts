@@ -72,8 +72,10 @@ how long it is; --format json (and sarif, junit, markdown) carry the full text.`
       // Before anything is read: an output that is one of the inputs would destroy it.
       const output = o.output === undefined ? undefined : prepareOutput(o.output, [...baselineInputs(files), ...sourceInputs(o)], { what: 'report' });
       const baselines = loadBaselines(files, { parameters: params });
-      // --image and --windows-dir open only the machine hives the rules read.
-      const source = await openSources({ ...o, machineHives: referencedMachineHives(baselineReferences(baselines)) });
+      // --image and --windows-dir open only the machine hives the rules read; rules that read none
+      // (HKCU or service state only) leave them all open, so the sources line still names the volume's hives.
+      const referenced = referencedMachineHives(baselineReferences(baselines));
+      const source = await openSources(referenced.length > 0 ? { ...o, machineHives: referenced } : o);
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(output, renderReport(report, o.format, { color, cwd: process.cwd() }), 'report');
