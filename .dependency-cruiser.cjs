@@ -19,6 +19,7 @@ const STAGES = [
   'rollout',     // plans: desired vs actual Azure resources → create/update/unchanged/delete, and applying them
   'report',      // one run's verdicts → table, JSON, SARIF, JUnit, Markdown
   'azure',       // the only stage that talks to Azure (ARM, Resource Graph, Blob Storage)
+  'notify',      // issue trackers for failed remediation: GitHub Issues, Azure DevOps work items
   'fleet',       // fleet scan results, history and fleet reports
   'cli',         // the command line: flags, wiring, exit codes
 ];

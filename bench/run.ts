@@ -12,9 +12,10 @@ import { benchGate } from './hive-gate.js';
 import { benchImage } from './image-gate.js';
 import { benchFleet } from './fleet-scan.js';
 import { benchHistory } from './fleet-history.js';
+import { benchRemediate } from './remediate.js';
 
 process.stdout.write(`node ${process.version}, ${process.platform}-${process.arch}\n`);
-for (const [name, bench] of [['gate', benchGate], ['image', benchImage], ['export', benchExport], ['compile', benchCompile], ['fleet', benchFleet], ['history', benchHistory]] as const) {
+for (const [name, bench] of [['gate', benchGate], ['image', benchImage], ['export', benchExport], ['compile', benchCompile], ['fleet', benchFleet], ['history', benchHistory], ['remediate', benchRemediate]] as const) {
   // One failing benchmark reports a short error instead of ending the run.
   try {
     await bench();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HistoryStore, type FindingRecord } from '../src/fleet/history/store.js';
-import { SCHEMA_VERSION } from '../src/fleet/history/schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/fleet/history/schema.js';
 import { compareScans, complianceOverTime, findingsOverTime } from '../src/fleet/history/trends.js';
 
 const SUB = '00000000-0000-0000-0000-00000000000a';
@@ -51,7 +51,7 @@ test('history store: migrations recorded, scans listed, waived-only machines cou
     assert.deepEqual(totals, [{ compliance: 'Compliant', machines: 3 }, { compliance: 'NonCompliant', machines: 1 }, { compliance: 'Waived', machines: 1 }]);
     const seen = await store.query(`SELECT scan_id, strftime(first_seen AT TIME ZONE 'UTC', '%Y-%m-%d') AS d FROM findings WHERE machine_id LIKE '%vm1' ORDER BY scan_id`);
     assert.deepEqual(seen, [{ scan_id: 1, d: '2026-01-05' }, { scan_id: 2, d: '2026-01-05' }, { scan_id: 4, d: '2026-01-26' }]);
-    assert.deepEqual(await store.query('SELECT version FROM driftscan_schema'), [{ version: 1 }]);
+    assert.deepEqual(await store.query('SELECT version FROM driftscan_schema ORDER BY version'), MIGRATIONS.map((m) => ({ version: m.version })));
     store.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { expandBaselinePaths } from '../baseline/load.js';
 import type { NamedInput } from '../io/output-file.js';
 import { findLogs, findMachineHives } from '../state/hive/hive-source.js';
 import { parseHiveArg, type SourceOptions } from './sources.js';
+import { isImageUrl } from './image-source.js';
 
 /** Baseline files, with folders expanded the way the loader expands them. */
 export function baselineInputs(paths: readonly string[]): NamedInput[] {
@@ -25,6 +26,11 @@ export function sourceInputs(o: SourceOptions): NamedInput[] {
     ...(o.snapshot ?? []).map((file) => ({ file, what: '--snapshot input' })),
     ...(o.hive ?? []).flatMap((arg) => hiveInputs(parseHiveArg(arg).file, '--hive input')),
     ...(o.windowsDir ? findMachineHives(o.windowsDir).flatMap((h) => hiveInputs(h.file, `--windows-dir hive ${h.name}`)) : []),
-    ...(o.image ? [{ file: o.image, what: '--image disk' }] : []),
+    ...(o.image ? imageInputs(o.image) : []),
   ];
+}
+
+/** The `--image` disk, when it is a file (a blob URL cannot be an output's target). */
+export function imageInputs(image: string): NamedInput[] {
+  return isImageUrl(image) ? [] : [{ file: image, what: '--image disk' }];
 }

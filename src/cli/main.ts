@@ -19,10 +19,11 @@ Exit codes:
   2  usage or input error: bad flags, invalid baseline, unreadable or damaged state
      (including a rule that could not be evaluated because the state is damaged),
      or every rule was skipped so nothing was checked (unless --allow-all-skipped),
-     or an output file that cannot be written or would overwrite an input
+     or an output file that cannot be written or would overwrite an input,
+     or an --image SAS URL refused (expired: 403), naming no blob (404) or changed (412)
   3  an Azure call was refused (permissions, policy, a rejected body) or kept failing
-     after every retry (throttling, 5xx, no answer, past --timeout); publish, deploy
-     and assign list what was applied and what was not
+     after every retry (throttling, 5xx, no answer, past --timeout), an --image SAS URL
+     included; publish, deploy and assign list what was applied and what was not
 
 Add --debug to any command to see stack traces.`;
 

@@ -11,7 +11,7 @@ import { parseRegFile } from '../state/reg/parse.js';
 import { regFileSource } from '../state/reg/source.js';
 import { loadSnapshot } from '../state/snapshot/source.js';
 import { openHiveSource, type HiveSpec } from '../state/hive/hive-source.js';
-import { openFileByteSource } from '../io/file-byte-source.js';
+import { openImageSource, type ImageSourceOptions } from './image-source.js';
 import { stderr } from '../io/console.js';
 import { openImageHives } from '../state/image/image-hives.js';
 
@@ -22,6 +22,9 @@ export interface SourceOptions {
   windowsDir?: string;
   image?: string;
   partition?: string;
+  /** `--timeout` / `--verbose`, for an `--image` URL. */
+  timeout?: string;
+  verbose?: boolean;
   /** Only these machine hives from --windows-dir or --image (the ones the baseline reads); all by default. */
   machineHives?: readonly MachineHive[];
 }
@@ -55,7 +58,8 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
   const hives = (o.hive ?? []).map(parseHiveArg);
   if (o.image && o.windowsDir) throw usageError('--image and --windows-dir both name a Windows volume: give one');
   if (o.partition !== undefined && !o.image) throw usageError('--partition picks a partition of --image: give --image too');
-  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition), o.machineHives) } : undefined;
+  if (o.timeout !== undefined && !o.image) throw usageError('--timeout bounds reading an --image URL: give --image too');
+  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose, ...(o.machineHives ? { machineHives: o.machineHives } : {}) }) } : undefined;
   if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}), ...(o.machineHives ? { machineHives: o.machineHives } : {}) }));
   if (sources.length === 0) {
     throw usageError('no machine state given: use --reg FILE, --snapshot FILE, --hive NAME=FILE, --windows-dir DIR or --image DISK');
@@ -64,19 +68,29 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
 }
 
 /**
- * The machine hives of a disk image (VHD, VHDX or raw), read without mounting it: all of them, or
- * only `machineHives`. Hives read in place keep the image open until they are closed (collected).
+ * The machine hives of a disk image (VHD, VHDX or raw; a file or a blob SAS URL), read without
+ * mounting it: all of them, or only `machineHives`. Hives read in place (from a local file) keep the
+ * image open until they are closed (collected); hives read whole (from a URL) let it close here.
  */
-export async function readImageHives(image: string, partition?: number, machineHives?: readonly MachineHive[]): Promise<HiveSpec[]> {
-  const file = await openFileByteSource(image);
-  // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read:
-  // at exit, since hives read in place go on reading while rules are evaluated.
-  if (process.env.DRIFTSCAN_IO_STATS) process.once('exit', () => stderr.write(`driftscan: read ${file.stats.bytes} bytes in ${file.stats.reads} reads from ${image}\n`));
+export async function readImageHives(image: string, partition?: number, options: ImageSourceOptions & { machineHives?: readonly MachineHive[] } = {}): Promise<HiveSpec[]> {
+  const opened = await openImageSource(image, options);
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= opened.close());
+  let found;
   try {
-    const found = await openImageHives(file, { ...(partition === undefined ? {} : { partition }), ...(machineHives ? { hives: machineHives } : {}), release: () => void file.close() });
-    return found.hives;
+    found = await openImageHives(opened.source, { ...(partition === undefined ? {} : { partition }), ...(options.machineHives ? { hives: options.machineHives } : {}), release: () => void close() });
   } catch (err) {
-    await file.close();
+    await close();
     throw err;
   }
+  // Closing waits for a read-ahead request still in flight, so the figures are final after it;
+  // hives read in place go on reading while rules are evaluated, so theirs are final at exit.
+  if (closed) await closed;
+  // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
+  if (process.env.DRIFTSCAN_IO_STATS || options.verbose) {
+    const report = () => stderr.write(`driftscan: ${opened.summary()}\n`);
+    if (closed) report();
+    else process.once('exit', report);
+  }
+  return found.hives;
 }

@@ -2,9 +2,13 @@
  * Removes secrets from text before it reaches a terminal, a CI log or a report file: SAS
  * signatures and other credential query parameters in URLs (`?sv=…&sig=…`, also XML-escaped as
  * `&amp;sig=` and as a bare SAS token `sig=…&sv=…`), user:password in URLs, bearer tokens and JWTs,
- * and the keys of Azure/SQL connection strings (`AccountKey=…;`). Detection is by shape, not by
- * where the text came from, so it also catches secrets in registry data. Applied to every message
- * the CLI prints (io/console.ts) and to every report (report/redact.ts).
+ * the keys of Azure/SQL connection strings (`AccountKey=…;`), and GitHub tokens by their documented
+ * prefixes (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`: "About authentication to GitHub",
+ * docs.github.com, token formats). Detection is by shape, not by where the text came from, so it
+ * also catches secrets in registry data. Tokens with no shape (an Azure DevOps PAT, a pipeline's
+ * System.AccessToken) are registered with `registerSecret` when driftscan reads them, and every
+ * occurrence is redacted from then on. Applied to every message the CLI prints (io/console.ts) and
+ * to every report (report/redact.ts).
  */
 
 /** Query parameters that carry credentials (Azure SAS `sig`, OAuth, API keys). */
@@ -30,8 +34,33 @@ const BARE_SIGNATURE = /(^|[\s"'(=,;])(sig|signature)=([^&\s#"'<>\\]*[^&\s#"'<>:
 /** Connection strings (`DefaultEndpointsProtocol=https;AccountName=a;AccountKey=…;`, ADO.NET `Password=…;`). */
 const CONNECTION_KEY = /(^|[\s;"'])(AccountKey|SharedAccessKey|Password|Pwd)=([^;\s"'<>\\]+)/gi;
 
+/**
+ * GitHub tokens: classic and OAuth/app tokens are a prefix and 36 or more base62 characters,
+ * fine-grained PATs `github_pat_` and base62 with underscores (82 characters today; lengths may grow).
+ */
+const GITHUB_TOKEN = /(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{22,244})(?![A-Za-z0-9_])/g;
+
+/** Secrets read at run time (tokens from the environment), longest first so a prefix cannot leave a tail. */
+let registered: string[] = [];
+
+/** Shorter values are not registered: redacting every "abc" would garble text and protect nothing. */
+const MIN_REGISTERED_LENGTH = 8;
+
+/**
+ * Redacts `secret` (and its URL-encoded and base64 forms, which an `Authorization: Basic` header
+ * or a query string carries) from everything `redactSecrets` sees from now on, in this process.
+ */
+export function registerSecret(secret: string): void {
+  const forms = [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), Buffer.from(`:${secret}`).toString('base64')];
+  const next = new Set(registered);
+  for (const form of forms) if (form.length >= MIN_REGISTERED_LENGTH) next.add(form);
+  registered = [...next].sort((a, b) => b.length - a.length);
+}
+
 /** `text` with credentials in URLs and bearer tokens replaced by `REDACTED`. */
 export function redactSecrets(text: string): string {
+  for (const secret of registered) if (text.includes(secret)) text = text.split(secret).join('REDACTED');
+  if (text.includes('_')) text = text.replace(GITHUB_TOKEN, 'REDACTED');
   // USERINFO and JWT cannot start with a literal, so they would try every position of a long
   // report; most text has no "://" or "eyJ" at all, which one native search tells.
   const noUserinfo = text.includes('://') ? text.replace(USERINFO, '$1$2REDACTED@') : text;

@@ -90,6 +90,22 @@ export function exemptionsQuery(): string {
   ].join('\n');
 }
 
+/**
+ * What `remediate` needs to know which assignment can remediate which baseline (rollout/remediation/
+ * targets.ts): every policy assignment and policy set definition, and driftscan's policy definitions
+ * (`metadata.driftscan.baseline`, written by compile) — built-ins and other custom definitions
+ * never leave the service. `properties` whole: the effect is resolved through the assignment's, the
+ * set's and the definition's parameters on the client.
+ */
+export function remediationTargetsQuery(): string {
+  return [
+    'policyresources',
+    "| where type in~ ('microsoft.authorization/policyassignments', 'microsoft.authorization/policysetdefinitions', 'microsoft.authorization/policydefinitions')",
+    "| where type !~ 'microsoft.authorization/policydefinitions' or isnotempty(tostring(properties.metadata.driftscan.baseline))",
+    '| project id, type, properties',
+  ].join('\n');
+}
+
 /** Subscriptions under a management group (any depth), as Resource Graph lists them. */
 export function subscriptionsQuery(): string {
   return [
@@ -99,7 +115,7 @@ export function subscriptionsQuery(): string {
   ].join('\n');
 }
 
-/** Every query a scan of `baselines` sends (for the parser checks). */
+/** Every query a scan of `baselines` (and `remediate`) sends (for the parser checks). */
 export function allScanQueries(baselines: readonly string[]): string[] {
-  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines), subscriptionsQuery()];
+  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines), subscriptionsQuery(), remediationTargetsQuery()];
 }

@@ -21,8 +21,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
         'what a gate read from an image. A dirty hive is read with its .LOG1/.LOG2 when they sit next to it.',
     )
     .requiredOption('--hive <file>', 'the hive file (SYSTEM, SOFTWARE, SAM, SECURITY, NTUSER.DAT, …); with --image, the machine hive\'s name')
-    .option('--image <disk>', 'read the hive out of this disk image (VHD, VHDX, raw) without mounting it, as check --image does')
+    .option('--image <disk>', 'read the hive out of this disk image (VHD, VHDX, raw; a file or a blob SAS URL https://…?<SAS>) without mounting or downloading it, as check --image does')
     .option('--partition <n>', 'with --image: read this partition instead of searching for the Windows volume')
+    .option('--timeout <duration>', 'with an --image URL: deadline for reading the blob, retries included (e.g. 90s, 10m; default 30m)')
+    .option('--verbose', 'with --image: print one line per HTTP request (URL without its SAS, range, status, time) and the bytes read on stderr')
     .option('--path <key>', 'export only this key and its subkeys: a path below the hive root (ControlSet001\\Services) ' +
       'or a full path (HKLM\\SYSTEM\\CurrentControlSet\\Services; CurrentControlSet is resolved through Select\\Current)')
     .option('--prefix <root>', 'the key the hive is mounted at (default from the file name: SYSTEM → HKEY_LOCAL_MACHINE\\SYSTEM, ' +
@@ -42,8 +44,8 @@ Examples:
 Keys whose cells are damaged are exported as far as they can be read, with a "; driftscan: unreadable: …"
 comment (reg) or an "error" field (json) on stdout; each problem is also printed to stderr and the exit code
 is 2. With --output such an incomplete export is not written (an existing file stays as it was).`)
-    .action(async (o: { hive: string; image?: string; partition?: string; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
-      const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openOutput, prepareOutput }, { hiveInputs }] = await Promise.all([
+    .action(async (o: { hive: string; image?: string; partition?: string; timeout?: string; verbose?: boolean; path?: string; prefix?: string; format: ExportFormat; security?: boolean; output?: string }) => {
+      const [{ openHiveFile }, { defaultPrefix, exportHive, findStartKey }, { parseRegistryPath }, { openOutput, prepareOutput }, { hiveInputs, imageInputs }] = await Promise.all([
         import('../../state/hive/hive-source.js'),
         import('../../export/dump.js'),
         import('../../windows/registry-path.js'),
@@ -53,8 +55,9 @@ is 2. With --output such an incomplete export is not written (an existing file s
       const image = o.image === undefined ? undefined : machineHive(o.hive);
       if (o.image !== undefined && !image) throw usageError(`--hive ${o.hive}: with --image, give the machine hive to export (${MACHINE_HIVES.join(', ')})`);
       if (o.partition !== undefined && o.image === undefined) throw usageError('--partition picks a partition of --image: give --image too');
+      if (o.timeout !== undefined && o.image === undefined) throw usageError('--timeout bounds reading an --image URL: give --image too');
       // Before anything is read: `export --hive H -o H` (or -o H.LOG1) would replace what it reads.
-      const target = o.output === undefined ? undefined : prepareOutput(o.output, o.image ? [{ file: o.image, what: '--image disk' }] : hiveInputs(o.hive, '--hive input'), { what: 'export' });
+      const target = o.output === undefined ? undefined : prepareOutput(o.output, o.image ? imageInputs(o.image) : hiveInputs(o.hive, '--hive input'), { what: 'export' });
       const prefixText = o.prefix ?? defaultPrefix(o.hive);
       if (!prefixText) {
         throw usageError(`cannot tell where ${o.hive} is mounted from its name: pass --prefix (e.g. --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE')`);
@@ -67,9 +70,9 @@ is 2. With --output such an incomplete export is not written (an existing file s
       }
       let hive;
       if (o.image !== undefined) {
-        const { readImageHives, parsePartition } = await import('../sources.js');
-        const found = (await readImageHives(o.image, parsePartition(o.partition), image ? [image] : undefined)).find((h) => h.name === image);
-        if (!found?.hive) throw new DriftscanError(`\\Windows\\System32\\config has no ${image} hive`, { location: { file: o.image } });
+        const [{ readImageHives, parsePartition }, { imageDisplayName }] = await Promise.all([import('../sources.js'), import('../image-source.js')]);
+        const found = (await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose, ...(image ? { machineHives: [image] } : {}) })).find((h) => h.name === image);
+        if (!found?.hive) throw new DriftscanError(`\\Windows\\System32\\config has no ${image} hive`, { location: { file: imageDisplayName(o.image) } });
         hive = found.hive;
       } else hive = openHiveFile(o.hive);
       for (const n of hive.notices) stderr.write(`driftscan: warning: ${n}\n`);

@@ -9,6 +9,8 @@ interface HistoryFlags {
   history: string;
   format: 'table' | 'json';
   trends?: boolean;
+  remediation?: boolean;
+  scan?: string;
   export?: string[];
 }
 
@@ -29,20 +31,31 @@ export const register: RegisterCommand = (program: Command) => {
     .option('--history <path>', 'the history store (a DuckDB file)', 'reports/history.duckdb')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--trends', 'compare the last two scans per rule: newly drifted, fixed, still drifting (age since first seen)')
+    .option('--remediation', 'what driftscan remediate did, per baseline, rule and result (Opened, Succeeded, Failed, …): machines counted once per rule')
+    .option('--scan <id>', 'with --remediation: only the remediation of this scan')
     .option('--export <format-and-dir...>', 'write the history as files: parquet DIR')
     .action(async (o: HistoryFlags) => {
       if (o.export && (o.export.length !== 2 || o.export[0] !== 'parquet')) throw usageError(`--export takes 'parquet DIR', not '${o.export.join(' ')}'`);
       if (!existsSync(o.history)) throw usageError(`${o.history}: no history store there (run driftscan scan first, or pass --history PATH)`);
-      const [{ HistoryStore }, trends, { exportParquet }] = await Promise.all([
+      const [{ HistoryStore }, trends, { exportParquet }, { remediationSummary }] = await Promise.all([
         import('../../fleet/history/store.js'),
         import('../../fleet/history/trends.js'),
         import('../../fleet/history/parquet.js'),
+        import('../../fleet/history/remediation.js'),
       ]);
       const store = await HistoryStore.open(o.history);
       try {
         if (o.export) {
           const files = await exportParquet(store, o.export[1]!);
           stderr.line(`driftscan: wrote ${files.join(', ')}`);
+          return;
+        }
+        if (o.remediation) {
+          if (o.scan !== undefined && !/^\d+$/.test(o.scan)) throw usageError(`--scan takes a scan id, not '${o.scan}'`);
+          const rows = await remediationSummary(store, o.scan === undefined ? undefined : Number(o.scan));
+          if (o.format === 'json') stdout.line(JSON.stringify({ remediation: rows }, null, 2));
+          else if (rows.length === 0) stdout.line('no remediation recorded yet');
+          else stdout.line(pad([['BASELINE', 'RULE', 'RESULT', 'MACHINES'], ...rows.map((r) => [r.baseline, r.ruleId, r.result, String(r.machines)])]));
           return;
         }
         if (o.trends) {

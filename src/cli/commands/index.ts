@@ -15,5 +15,6 @@ import { register as deploy } from './deploy.js';
 import { register as assign } from './assign.js';
 import { register as scan } from './scan.js';
 import { register as history } from './history.js';
+import { register as remediate } from './remediate.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign, scan, history];
+export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign, scan, history, remediate];

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { DriftscanError } from '../../core/diagnostics.js';
 import type { HistoryStore } from './store.js';
 
-export const EXPORTED_TABLES = ['scans', 'scan_scopes', 'compliance_totals', 'findings', 'driftscan_schema'] as const;
+export const EXPORTED_TABLES = ['scans', 'scan_scopes', 'compliance_totals', 'findings', 'remediation_tasks', 'remediation_machines', 'driftscan_schema'] as const;
 
 export async function exportParquet(store: HistoryStore, dir: string): Promise<string[]> {
   const target = resolve(dir);

@@ -13,6 +13,11 @@
  * - `findings`: failing rule of a non-compliant machine (or a waived one), mapped back to the
  *   baseline rule; `first_seen` is when this drift was first seen without a gap (see docs).
  *
+ * - `remediation_tasks` (version 2): remediation task `driftscan remediate` opened or found for a
+ *   scan's drift, with its latest known state and deployment counts.
+ * - `remediation_machines` (version 2): machine × failing rule of a task, with the machine's result
+ *   (`Opened` until the task ends, then the deployment's status) and its error.
+ *
  * No primary key or index on `findings`: DuckDB checks an ART index on every appended row, and the
  * queries driftscan runs filter on `scan_id`, which the append order keeps clustered (zone maps).
  */
@@ -79,6 +84,41 @@ export const MIGRATIONS: readonly Migration[] = [
         waived BOOLEAN NOT NULL,
         waiver_reason VARCHAR,
         first_seen TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    summary: 'remediation_tasks, remediation_machines',
+    statements: [
+      `CREATE TABLE remediation_tasks (
+        task_id VARCHAR PRIMARY KEY,
+        task_name VARCHAR NOT NULL,
+        scan_id INTEGER NOT NULL,
+        mode VARCHAR NOT NULL CHECK (mode IN ('policy', 'direct')),
+        assignment_id VARCHAR NOT NULL,
+        policy_definition_reference_id VARCHAR,
+        baseline VARCHAR NOT NULL,
+        batch INTEGER NOT NULL,
+        machines INTEGER NOT NULL,
+        state VARCHAR NOT NULL,
+        total_deployments INTEGER,
+        successful_deployments INTEGER,
+        failed_deployments INTEGER,
+        status_message VARCHAR,
+        first_recorded_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE remediation_machines (
+        task_id VARCHAR NOT NULL,
+        machine_id VARCHAR NOT NULL,
+        subscription_id VARCHAR NOT NULL,
+        baseline VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        result VARCHAR NOT NULL,
+        error VARCHAR,
+        PRIMARY KEY (task_id, machine_id, rule_id)
       )`,
     ],
   },

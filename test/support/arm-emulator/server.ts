@@ -19,6 +19,7 @@ import { GuestProvisioning } from './guest-provisioning.js';
 import { InFlight } from './in-flight.js';
 import { KqlError, runKqlLazy } from './kql.js';
 import { addArmMetadata } from './arm-additions.js';
+import { RemediationClock, type RemediationOptions } from './remediations.js';
 import { SpecIndex, type MatchedOperation, type Operation } from './specs.js';
 import type { EmulatorState, Row } from './state.js';
 
@@ -72,6 +73,8 @@ export interface EmulatorOptions {
   armLatencyMs?: number;
   /** Resource Graph answers `ResponsePayloadTooLarge` when a page's JSON is larger (real limit 16 MiB). */
   graphMaxPayloadBytes?: number;
+  /** PolicyInsights remediation tasks: the tenant's running-task limit, the clock, injected deployment failures (remediations.ts). */
+  remediations?: RemediationOptions;
 }
 
 const MACHINE_TYPES = new Map([
@@ -131,6 +134,8 @@ export class ArmEmulator {
   readonly inFlight = new InFlight();
   /** The provisioningState sequence of guest configuration assignments (guest-provisioning.ts). */
   readonly guestProvisioning = new GuestProvisioning();
+  /** Remediation tasks' clock, limit and failures (remediations.ts). */
+  readonly remediations: RemediationClock;
   /** ARM resources by lower-case id. */
   readonly store = new Map<string, Json>();
   /** Machines (Resource Graph rows of machine types) by lower-case id. */
@@ -159,6 +164,7 @@ export class ArmEmulator {
     private readonly options: EmulatorOptions,
   ) {
     this.pageSize = options.pageSize ?? 100;
+    this.remediations = new RemediationClock(options.remediations);
     this.tenantId = state.tenantId ?? DEFAULT_TENANT;
     for (const [name, rows] of Object.entries(state.tables ?? {})) {
       const table = name.toLowerCase();
@@ -458,9 +464,21 @@ export class ArmEmulator {
       default:
         break;
     }
+    if (op.operationId.startsWith('Remediations_ListDeployments') || op.operationId.startsWith('Remediations_Cancel')) {
+      const taskId = path.replace(/\/(listDeployments|cancel)$/i, '').toLowerCase();
+      const task = this.store.get(taskId);
+      if (!task) return this.notFound(taskId);
+      if (op.operationId.startsWith('Remediations_Cancel')) {
+        this.remediations.cancel(taskId);
+        this.remediations.refresh(taskId, task);
+        return new HttpAnswer(200, task);
+      }
+      return this.page(op, path, query, this.remediations.deployments(taskId));
+    }
     if (op.pageable && method === 'GET') return this.list(op, path, query);
     const key = path.replace(/\/$/, '').toLowerCase();
     const existing = this.store.get(key);
+    if (existing && String(existing.type).toLowerCase() === 'microsoft.policyinsights/remediations') this.remediations.refresh(key, existing);
     switch (method) {
       case 'GET':
         if (existing && String(existing.type).toLowerCase() === 'microsoft.guestconfiguration/guestconfigurationassignments') {
@@ -559,6 +577,22 @@ export class ArmEmulator {
         properties.updatedOn = now;
         break;
       }
+      case 'microsoft.policyinsights/remediations': {
+        const assignment = this.store.get(String(properties.policyAssignmentId ?? '').toLowerCase());
+        const refused = this.remediations.put(id, properties, existing, assignment);
+        if (refused) return armError(...refused);
+        if (existing) return existing;
+        const now = new Date().toISOString();
+        properties.resourceDiscoveryMode ??= 'ExistingNonCompliant';
+        properties.provisioningState = 'Accepted';
+        properties.createdOn = now;
+        properties.lastUpdatedOn = now;
+        properties.deploymentStatus = { totalDeployments: 0, successfulDeployments: 0, failedDeployments: 0 };
+        properties.correlationId = randomUUID();
+        properties.statusMessage = '';
+        this.remediations.refresh(id.toLowerCase(), r);
+        break;
+      }
       case 'microsoft.guestconfiguration/guestconfigurationassignments': {
         const machineId = t.parent;
         if (!this.machines.has(machineId.toLowerCase())) {
@@ -589,7 +623,10 @@ export class ArmEmulator {
       for (const [id, r] of this.store) {
         const at = id.lastIndexOf('/providers/');
         if (at < 0 || !id.slice(at).startsWith(suffix) || id.slice(at + suffix.length).includes('/')) continue;
-        if (id.slice(0, at).startsWith(scope)) items.push(r);
+        if (id.slice(0, at).startsWith(scope)) {
+          if (String(r.type).toLowerCase() === 'microsoft.policyinsights/remediations') this.remediations.refresh(id, r);
+          items.push(r);
+        }
       }
     }
     items.sort((a, b) => String(a.id).localeCompare(String(b.id)));
