@@ -4,7 +4,7 @@
  * readers a `ByteSource`).
  */
 import { usageError } from '../core/diagnostics.js';
-import { MACHINE_HIVES } from '../windows/hives.js';
+import { MACHINE_HIVES, type MachineHive } from '../windows/hives.js';
 import { readInputFile } from '../io/input-file.js';
 import { combineSources, type StateSource } from '../state/source.js';
 import { parseRegFile } from '../state/reg/parse.js';
@@ -25,6 +25,8 @@ export interface SourceOptions {
   /** `--timeout` / `--verbose`, for an `--image` URL. */
   timeout?: string;
   verbose?: boolean;
+  /** Only these machine hives from --windows-dir or --image (the ones the baseline reads); all by default. */
+  machineHives?: readonly MachineHive[];
 }
 
 /** `--partition N`: a partition number as tools show it (0: an unpartitioned disk). */
@@ -57,25 +59,38 @@ export async function openSources(o: SourceOptions): Promise<StateSource> {
   if (o.image && o.windowsDir) throw usageError('--image and --windows-dir both name a Windows volume: give one');
   if (o.partition !== undefined && !o.image) throw usageError('--partition picks a partition of --image: give --image too');
   if (o.timeout !== undefined && !o.image) throw usageError('--timeout bounds reading an --image URL: give --image too');
-  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose }) } : undefined;
-  if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}) }));
+  const found = o.image ? { by: '--image', hives: await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose, ...(o.machineHives ? { machineHives: o.machineHives } : {}) }) } : undefined;
+  if (hives.length > 0 || o.windowsDir || found) sources.push(openHiveSource(hives, { ...(o.windowsDir ? { windowsDir: o.windowsDir } : {}), ...(found ? { found } : {}), ...(o.machineHives ? { machineHives: o.machineHives } : {}) }));
   if (sources.length === 0) {
     throw usageError('no machine state given: use --reg FILE, --snapshot FILE, --hive NAME=FILE, --windows-dir DIR or --image DISK');
   }
   return combineSources(sources);
 }
 
-/** The machine hives of a disk image (VHD, VHDX or raw; a file or a blob SAS URL), read without mounting it. */
-export async function readImageHives(image: string, partition?: number, options: ImageSourceOptions = {}): Promise<HiveSpec[]> {
+/**
+ * The machine hives of a disk image (VHD, VHDX or raw; a file or a blob SAS URL), read without
+ * mounting it: all of them, or only `machineHives`. Hives read in place (from a local file) keep the
+ * image open until they are closed (collected); hives read whole (from a URL) let it close here.
+ */
+export async function readImageHives(image: string, partition?: number, options: ImageSourceOptions & { machineHives?: readonly MachineHive[] } = {}): Promise<HiveSpec[]> {
   const opened = await openImageSource(image, options);
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= opened.close());
   let found;
   try {
-    found = await openImageHives(opened.source, partition === undefined ? {} : { partition });
-  } finally {
-    // Before the figures: closing waits for a read-ahead request still in flight, so they are final.
-    await opened.close();
+    found = await openImageHives(opened.source, { ...(partition === undefined ? {} : { partition }), ...(options.machineHives ? { hives: options.machineHives } : {}), release: () => void close() });
+  } catch (err) {
+    await close();
+    throw err;
   }
+  // Closing waits for a read-ahead request still in flight, so the figures are final after it;
+  // hives read in place go on reading while rules are evaluated, so theirs are final at exit.
+  if (closed) await closed;
   // For `npm run bench` (bytes read is one of its targets) and for anyone asking how much was read.
-  if (process.env.DRIFTSCAN_IO_STATS || options.verbose) stderr.write(`driftscan: ${opened.summary()}\n`);
+  if (process.env.DRIFTSCAN_IO_STATS || options.verbose) {
+    const report = () => stderr.write(`driftscan: ${opened.summary()}\n`);
+    if (closed) report();
+    else process.once('exit', report);
+  }
   return found.hives;
 }

@@ -4,7 +4,7 @@
  * Allocation Table and Data Blocks"). All fields are big-endian. A differencing disk needs its parent
  * chain and is refused with a located error rather than read as if its parent did not exist.
  */
-import { ascii, diskError, hex, readRange, u64, view, type ByteSource } from './byte-source.js';
+import { ascii, blockMappedSource, diskError, hex, readRange, sliceSource, u64, view, type ByteSource } from './byte-source.js';
 import { vhdChecksum } from './checksums.js';
 
 const FOOTER_SIZE = 512;
@@ -37,7 +37,7 @@ export async function openVhd(file: ByteSource): Promise<{ disk: ByteSource; typ
   if (type === 2) {
     // Fixed: the disk's sectors, then the footer ("Hard Disk Footer Format": Disk Type 2).
     if (size > at) throw diskError(file, what, `current size ${size} exceeds the ${at} data bytes before the footer (truncated image?)`);
-    return { disk: { name: file.name, size, read: (o, l) => file.read(o, l) }, type: 'fixed' };
+    return { disk: sliceSource(file, 0, size), type: 'fixed' };
   }
   if (type === 4) throw diskError(file, what, 'a differencing VHD: it holds only changes to a parent disk; give the merged disk (qemu-img convert) instead');
   if (type !== 3) throw diskError(file, what, `unknown disk type ${type} (2 fixed, 3 dynamic, 4 differencing)`);
@@ -76,24 +76,7 @@ async function openDynamic(file: ByteSource, footer: Uint8Array, size: number): 
     const sector = bat.getUint32(index * 4);
     return sector === 0xffffffff ? undefined : sector * SECTOR + bitmapSize;
   };
-  return {
-    name: file.name,
-    size,
-    read: async (offset, length) => {
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const pos = offset + done;
-        const index = Math.floor(pos / blockSize);
-        const within = pos - index * blockSize;
-        const n = Math.min(length - done, blockSize - within);
-        const at = blockData(index);
-        // An unallocated block reads as zeros; so do unwritten sectors of an allocated one, which
-        // are zeroed when the block is allocated (so the bitmap need not be consulted for a read).
-        if (at !== undefined) out.set(await file.read(at + within, n), done);
-        done += n;
-      }
-      return out;
-    },
-  };
+  // An unallocated block reads as zeros; so do unwritten sectors of an allocated one, which are
+  // zeroed when the block is allocated (so the bitmap need not be consulted for a read).
+  return blockMappedSource(file, size, blockSize, blockData);
 }

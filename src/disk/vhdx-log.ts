@@ -120,21 +120,41 @@ export async function replayVhdxLog(file: ByteSource, header: { at: number; logG
     }
   }
   const size = Math.max(file.size, head.lastFileOffset);
+  /** The sectors the log rewrote, laid over `out` (which holds the file's bytes at `offset` from index `base`). */
+  const overlay = (out: Uint8Array, offset: number, length: number, base = 0): Uint8Array => {
+    for (let s = Math.floor(offset / SECTOR) * SECTOR; s < offset + length; s += SECTOR) {
+      if (!sectors.has(s)) continue;
+      const data = sectors.get(s) ?? new Uint8Array(SECTOR);
+      const from = Math.max(s, offset);
+      const to = Math.min(s + SECTOR, offset + length);
+      out.set(data.subarray(from - s, to - s), base + from - offset);
+    }
+    return out;
+  };
+  const inFile = (offset: number, length: number): number => Math.max(0, Math.min(length, file.size - offset));
+  const readSync = file.readSync?.bind(file);
   return {
     name: file.name,
     size,
     read: async (offset, length) => {
       const out = new Uint8Array(length);
-      const inFile = Math.max(0, Math.min(length, file.size - offset));
-      if (inFile > 0) out.set(await file.read(offset, inFile), 0);
-      for (let s = Math.floor(offset / SECTOR) * SECTOR; s < offset + length; s += SECTOR) {
-        if (!sectors.has(s)) continue;
-        const data = sectors.get(s) ?? new Uint8Array(SECTOR);
-        const from = Math.max(s, offset);
-        const to = Math.min(s + SECTOR, offset + length);
-        out.set(data.subarray(from - s, to - s), from - offset);
-      }
-      return out;
+      const n = inFile(offset, length);
+      if (n > 0) out.set(await file.read(offset, n), 0);
+      return overlay(out, offset, length);
     },
+    ...(readSync
+      ? {
+          readSync: (offset: number, length: number, into?: Uint8Array, at = 0) => {
+            const out = into ?? new Uint8Array(length);
+            const base = into ? at : 0;
+            const n = inFile(offset, length);
+            if (n > 0) readSync(offset, n, out, base);
+            // Past the end of the file (the log grew it) is zeros until the log says otherwise.
+            if (into && n < length) out.fill(0, base + n, base + length);
+            overlay(out, offset, length, base);
+            return into ? into.subarray(at, at + length) : out;
+          },
+        }
+      : {}),
   };
 }

@@ -7,7 +7,7 @@
  * (§2.3); they are replayed in memory (vhdx-log.ts) and everything after the headers is read
  * through them. A differencing disk (HasParent) is refused.
  */
-import { ascii, diskError, guid, hex, readRange, u64, view, type ByteSource } from './byte-source.js';
+import { ascii, blockMappedSource, diskError, guid, hex, readRange, u64, view, type ByteSource } from './byte-source.js';
 import { crc32c } from './checksums.js';
 import { replayVhdxLog } from './vhdx-log.js';
 
@@ -161,23 +161,6 @@ export async function openVhdx(image: ByteSource): Promise<{ disk: ByteSource; s
     if (at < MiB || at + meta.blockSize > file.size) throw diskError(file, what, `payload block at ${hex(at)} lies outside the ${file.size}-byte file (truncated image?)`);
     return at;
   }
-  const disk: ByteSource = {
-    name: file.name,
-    size: meta.diskSize,
-    read: async (offset, length) => {
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const pos = offset + done;
-        const block = Math.floor(pos / meta.blockSize);
-        const within = pos - block * meta.blockSize;
-        const n = Math.min(length - done, meta.blockSize - within);
-        const at = blockAt(block);
-        if (at !== undefined) out.set(await file.read(at + within, n), done);
-        done += n;
-      }
-      return out;
-    },
-  };
+  const disk = blockMappedSource(file, meta.diskSize, meta.blockSize, blockAt);
   return { disk, sectorSize: meta.sectorSize };
 }

@@ -4,6 +4,7 @@
  * collector script, so a snapshot carries exactly the data the baselines check.
  */
 import { formatRegistryPath, parseRegistryPath, registryPathKey, type RegistryPath } from '../windows/registry-path.js';
+import { MACHINE_HIVES, machineHive, type MachineHive } from '../windows/hives.js';
 
 /** One key to read. `values: []` reads only whether the key exists; `'all'` reads every value. */
 export interface KeyReference {
@@ -148,4 +149,24 @@ function normalise(text: string): { id: string; path: string; parsed: RegistryPa
     // Rules validate their paths; an unparsable one here still dedupes by its text.
     return { id: text.toUpperCase(), path: text, parsed: undefined };
   }
+}
+
+/**
+ * The machine hives (`HKLM\SYSTEM`, `HKLM\SOFTWARE`, …) these references read, so `--image` and
+ * `--windows-dir` open only those: a baseline of SYSTEM rules need not find, read and check
+ * SOFTWARE, SAM and SECURITY. A path that does not parse could name any hive: then every one.
+ */
+export function referencedMachineHives(refs: StateReferences): MachineHive[] {
+  const found = new Set<MachineHive>();
+  for (const k of refs.keys) {
+    let parsed: RegistryPath;
+    try {
+      parsed = parseRegistryPath(k.path);
+    } catch {
+      return [...MACHINE_HIVES];
+    }
+    const hive = parsed.root === 'HKLM' && parsed.segments[0] !== undefined ? machineHive(parsed.segments[0]) : undefined;
+    if (hive) found.add(hive);
+  }
+  return MACHINE_HIVES.filter((h) => found.has(h));
 }

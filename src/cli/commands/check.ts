@@ -47,7 +47,8 @@ Examples:
 Each --hive file must hold the hive it is given as (told from its root keys), and a NAME close to a machine
 hive's (SYTEM) is refused; user:<name> marks a user hive (a bare <name>= still works for an NTUSER.DAT).
 --image reads SYSTEM, SOFTWARE, SAM and SECURITY (and .LOG1/.LOG2 of a dirty hive) from the image itself,
-reading only the blocks it needs (a VHDX's pending log is replayed in memory); a BitLocker-encrypted, ReFS,
+reading only the blocks it needs (a VHDX's pending log is replayed in memory). --image and --windows-dir
+open only the hives the baselines' rules read (HKLM\\SYSTEM rules alone: SYSTEM only). A BitLocker-encrypted, ReFS,
 Storage Spaces or dynamic-disk (LDM) volume, a differencing disk or a damaged structure is one error naming
 the file and where, exit 2.
 An --image URL is read by HTTP range requests (a few MB for a 64 GB disk), every request pinned to the
@@ -73,12 +74,16 @@ how long it is; --format json (and sarif, junit, markdown) carry the full text.`
         import('../sources.js'),
         import('../inputs.js'),
       ]);
+      const [{ baselineReferences }, { referencedMachineHives }] = await Promise.all([import('../../rules/references.js'), import('../../state/references.js')]);
       const params = parseParams(o.param);
       const files = baselinePaths(paths);
       // Before anything is read: an output that is one of the inputs would destroy it.
       const output = o.output === undefined ? undefined : prepareOutput(o.output, [...baselineInputs(files), ...sourceInputs(o)], { what: 'report' });
       const baselines = loadBaselines(files, { parameters: params });
-      const source = await openSources(o);
+      // --image and --windows-dir open only the machine hives the rules read; rules that read none
+      // (HKCU or service state only) leave them all open, so the sources line still names the volume's hives.
+      const referenced = referencedMachineHives(baselineReferences(baselines));
+      const source = await openSources(referenced.length > 0 ? { ...o, machineHives: referenced } : o);
       const report = evaluate(baselines, source);
       const color = o.format === 'table' && o.color && !o.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
       emit(output, renderReport(report, o.format, { color, cwd: process.cwd() }), 'report');

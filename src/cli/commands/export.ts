@@ -71,7 +71,7 @@ is 2. With --output such an incomplete export is not written (an existing file s
       let hive;
       if (o.image !== undefined) {
         const [{ readImageHives, parsePartition }, { imageDisplayName }] = await Promise.all([import('../sources.js'), import('../image-source.js')]);
-        const found = (await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose })).find((h) => h.name === image);
+        const found = (await readImageHives(o.image, parsePartition(o.partition), { timeout: o.timeout, verbose: o.verbose, ...(image ? { machineHives: [image] } : {}) })).find((h) => h.name === image);
         if (!found?.hive) throw new DriftscanError(`\\Windows\\System32\\config has no ${image} hive`, { location: { file: imageDisplayName(o.image) } });
         hive = found.hive;
       } else hive = openHiveFile(o.hive);

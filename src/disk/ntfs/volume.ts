@@ -11,6 +11,7 @@ import { parseBootSector, type BootSector } from './boot-sector.js';
 import { ATTR, ATTR_COMPRESSED, ATTR_ENCRYPTED, parseFileRecord, splitReference, type Attribute, type FileRecord } from './record.js';
 import { decompressLznt1 } from './lznt1.js';
 import type { Run } from './runlist.js';
+import { bytesSource, segments, streamSource, type Stream } from './file-source.js';
 import { UpCase } from './upcase.js';
 import { applyFixups } from './fixups.js';
 
@@ -24,15 +25,6 @@ const COALESCE_GAP = 64 * 1024;
 const COALESCE_MAX = 16 * 1024 * 1024;
 /** Extension records one attribute list may name. */
 const MAX_LIST_RECORDS = 4096;
-
-/** A non-resident stream: its runs from every attribute piece, and the sizes from the first piece. */
-interface Stream {
-  runs: Run[];
-  dataSize: number;
-  initializedSize: number;
-  compressionUnit: number;
-  flags: number;
-}
 
 export class NtfsVolume {
   private readonly records = new Map<number, FileRecord>();
@@ -157,20 +149,41 @@ export class NtfsVolume {
    * memory; a larger file is damage for the callers driftscan has (hives are below 2 GiB).
    */
   async readFile(rec: FileRecord, what: string, limit: number, attribute?: Attribute): Promise<Uint8Array> {
-    let attr = attribute;
-    if (!attr) {
-      const data = await this.attributes(rec, ATTR.DATA, '');
-      attr = data.find((a) => a.resident) ?? data.find((a) => a.nonResident?.startVcn === 0);
-      if (!attr) throw this.error(what, `MFT record ${rec.number} has no unnamed $DATA attribute`);
-    }
+    const attr = attribute ?? (await this.dataAttribute(rec, what));
     if (attr.resident) return attr.resident.slice();
     if (attr.flags & ATTR_ENCRYPTED) throw this.error(what, 'the file is EFS-encrypted; its bytes cannot be read without the user\'s key');
     const s = attribute ? this.streamOf(attr) : await this.stream(rec, attr.type, attr.name, what);
-    if (s.dataSize > limit || s.dataSize > Math.max(this.source.size, 1 << 20)) throw this.error(what, `data size ${s.dataSize} exceeds the ${Math.min(limit, this.source.size)} bytes accepted`);
+    this.checkSize(s, what, limit);
     const out = new Uint8Array(s.dataSize);
     if ((s.flags & ATTR_COMPRESSED) !== 0 && s.compressionUnit > 0) await this.readCompressed(s, out, what);
     else await this.readPlain(s, out, what);
     return out;
+  }
+
+  /**
+   * A file's unnamed `$DATA` as a source of its own, read in place as its reader asks (see
+   * file-source.ts): a hive of 12 MB of which a gate reads a few cells costs those cells, not the
+   * file. `limit` bounds the file's size as for `readFile`.
+   */
+  async fileSource(rec: FileRecord, what: string, limit: number): Promise<ByteSource> {
+    const attr = await this.dataAttribute(rec, what);
+    if (attr.resident) return bytesSource(this.source.name, attr.resident.slice());
+    if (attr.flags & ATTR_ENCRYPTED) throw this.error(what, 'the file is EFS-encrypted; its bytes cannot be read without the user\'s key');
+    const s = await this.stream(rec, attr.type, attr.name, what);
+    this.checkSize(s, what, limit);
+    return streamSource({ source: this.source, label: this.label, clusterSize: this.boot.clusterSize, error: (w, p) => this.error(w, p) }, s, what);
+  }
+
+  /** The attribute holding a file's unnamed `$DATA` (resident, or the piece starting at VCN 0). */
+  private async dataAttribute(rec: FileRecord, what: string): Promise<Attribute> {
+    const data = await this.attributes(rec, ATTR.DATA, '');
+    const attr = data.find((a) => a.resident) ?? data.find((a) => a.nonResident?.startVcn === 0);
+    if (!attr) throw this.error(what, `MFT record ${rec.number} has no unnamed $DATA attribute`);
+    return attr;
+  }
+
+  private checkSize(s: Stream, what: string, limit: number): void {
+    if (s.dataSize > limit || s.dataSize > Math.max(this.source.size, 1 << 20)) throw this.error(what, `data size ${s.dataSize} exceeds the ${Math.min(limit, this.source.size)} bytes accepted`);
   }
 
   /** The stream of one attribute on its own (an attribute list is never split across records). */
@@ -328,18 +341,4 @@ export class NtfsVolume {
     }
     throw this.error(what, `deeper than ${MAX_INDEX_DEPTH} levels (the B-tree loops)`);
   }
-}
-
-/** The parts of `runs` covering `count` clusters from `vcn`; clusters no run covers count as sparse. */
-function segments(runs: Run[], vcn: number, count: number): { lcn: number | undefined; length: number }[] {
-  const out: { lcn: number | undefined; length: number }[] = [];
-  let v = vcn;
-  while (v < vcn + count) {
-    const run = runs.find((r) => v >= r.vcn && v < r.vcn + r.length);
-    if (!run) { out.push({ lcn: undefined, length: vcn + count - v }); break; }
-    const n = Math.min(run.vcn + run.length, vcn + count) - v;
-    out.push({ lcn: run.lcn === undefined ? undefined : run.lcn + (v - run.vcn), length: n });
-    v += n;
-  }
-  return out;
 }

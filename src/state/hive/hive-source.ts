@@ -49,10 +49,13 @@ const HIVE_NAMES = `${MACHINE_HIVES.join(', ')}, or user:NAME for a user's NTUSE
  * file must hold the hive it is mounted as — a SAM hive given as SYSTEM, or a SYSTEM hive given
  * under a user name, would otherwise answer every rule "unknown" and a gate would pass on nothing.
  */
-export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string; found?: { by: string; hives: HiveSpec[] } } = {}): StateSource {
+export function openHiveSource(hives: HiveSpec[], options: { windowsDir?: string; found?: { by: string; hives: HiveSpec[] }; machineHives?: readonly MachineHive[] } = {}): StateSource {
   const specs = new Map<string, { spec: HiveSpec; kind: HiveKind; explicit: boolean; by?: string }>();
   if (options.windowsDir) {
-    for (const spec of findMachineHives(options.windowsDir)) specs.set(spec.name, { spec, kind: spec.name as MachineHive, explicit: false });
+    // `machineHives`: only the hives the baseline reads are opened (and checked) from the folder.
+    for (const spec of findMachineHives(options.windowsDir)) {
+      if (!options.machineHives || options.machineHives.includes(spec.name as MachineHive)) specs.set(spec.name, { spec, kind: spec.name as MachineHive, explicit: false });
+    }
   }
   // Machine hives found some other way (in a disk image by `--image`): like --windows-dir's.
   for (const spec of options.found?.hives ?? []) specs.set(spec.name, { spec, kind: spec.name as MachineHive, explicit: false, by: options.found!.by });
