@@ -62,6 +62,10 @@ test('scan: with throttling and a forbidden subscription, totals equal the groun
   // 4 queries per 2 s: the scan must wait for the refill instead of drawing 429s.
   const emulator = await start(fleet, { graphQuota: { queries: 4, windowMs: 2000 } });
   emulator.faults.forbidSubscription(FORBIDDEN);
+  // And throttling the quota headers did not foresee (another client of the same identity spent
+  // the quota): two Resource Graph answers are 429 with Retry-After and the quota headers; the
+  // scan sits them out and its totals stay exact.
+  emulator.faults.add({ path: 'Microsoft.ResourceGraph/resources', times: 2, status: 429, code: 'RateLimiting', retryAfter: 1, headers: { 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:01' } });
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-scan-'));
   try {
     const history = join(dir, 'history.duckdb');
@@ -104,7 +108,11 @@ test('scan: with throttling and a forbidden subscription, totals equal the groun
       assert.match(f.firstSeen, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }
 
-    // Quota headers honoured: no 429 was drawn; the quota was short enough that waits happened.
+    // The two injected 429s were answered and retried after their Retry-After; otherwise the quota
+    // headers were honoured: the scan drew no 429 of its own (graphThrottled counts the emulator's
+    // quota refusals), though the quota was short enough that waits happened.
+    const throttled = emulator.requests.filter((e) => /ResourceGraph/i.test(e.path) && e.status === 429);
+    assert.equal(throttled.length, 2);
     assert.equal(emulator.graphThrottled, 0);
     assert.match(r.stderr, /quota waits/);
     assert.deepEqual(emulator.invalidResponses, []);

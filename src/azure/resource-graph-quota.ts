@@ -16,13 +16,13 @@ export function parseQuotaReset(text: string | undefined): number | undefined {
   return Math.round(((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000);
 }
 
-export interface QuotaWait {
-  /** Milliseconds waited. */
-  ms: number;
-}
-
 export class GraphQuota {
-  private resumeAt = 0;
+  /** Queries left as of the last answer that carried the headers; undefined: not known (yet, or since the reset). */
+  private remaining: number | undefined;
+  /** When the window refills (epoch ms); 0 when not known. */
+  private resetAt = 0;
+  /** Queries sent and not yet answered: each spends one of `remaining` that its answer has not reported yet. */
+  private inFlight = 0;
   /** Waits so far, for progress and the summary. */
   waits = 0;
   waitedMs = 0;
@@ -32,23 +32,48 @@ export class GraphQuota {
     private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep,
   ) {}
 
-  /** Records a response's quota headers (header names in lower case). */
+  /**
+   * Call before sending a query: waits while the quota known from the last answer, less the
+   * queries still in flight, is spent, then counts this query as in flight. Several queries may
+   * run at once (a scan overlaps its summaries with its first findings page); the in-flight count
+   * keeps them inside the quota all the same. Returns the time waited.
+   */
+  async beforeQuery(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<number> {
+    let waited = 0;
+    for (;;) {
+      const now = this.now();
+      if (this.resetAt !== 0 && now >= this.resetAt) {
+        this.remaining = undefined;
+        this.resetAt = 0;
+      }
+      if (this.remaining === undefined || this.remaining - this.inFlight > 0) break;
+      // Spent and no reset time known: a queries' answer will tell; wait a little for one.
+      const ms = this.resetAt !== 0 ? this.resetAt - now : 250;
+      onWait?.(ms);
+      await this.sleep(ms, signal);
+      this.waits += 1;
+      this.waitedMs += ms;
+      waited += ms;
+    }
+    this.inFlight += 1;
+    return waited;
+  }
+
+  /** Records an answer's quota headers (names in lower case) and ends its query's flight. */
   observe(headers: Record<string, string | undefined>): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
     const remaining = Number(headers['x-ms-user-quota-remaining']);
     const reset = parseQuotaReset(headers['x-ms-user-quota-resets-after']);
-    if (Number.isFinite(remaining) && remaining <= 0 && reset !== undefined) this.resumeAt = Math.max(this.resumeAt, this.now() + reset);
+    if (!Number.isFinite(remaining) || headers['x-ms-user-quota-remaining'] === undefined) return;
+    // Answers can arrive out of order: the smaller remainder is the safer reading within a window.
+    const resetAt = reset !== undefined ? this.now() + reset : 0;
+    if (this.remaining === undefined || resetAt > this.resetAt + 1000) this.remaining = remaining;
+    else this.remaining = Math.min(this.remaining, remaining);
+    if (reset !== undefined) this.resetAt = Math.max(this.resetAt, resetAt);
   }
 
-  /** Waits until the quota has refilled when the last answer said it was spent; returns the wait. */
-  async beforeQuery(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<number> {
-    const ms = this.resumeAt - this.now();
-    if (ms <= 0) return 0;
-    onWait?.(ms);
-    await this.sleep(ms, signal);
-    this.waits += 1;
-    this.waitedMs += ms;
-    this.resumeAt = 0;
-    return ms;
+  /** Ends a query's flight that got no answer with headers (it failed). */
+  abandon(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 }
-

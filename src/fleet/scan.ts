@@ -9,8 +9,9 @@
  *    make the scan incomplete (exit 3). `--management-group` asks Resource Graph for the
  *    subscriptions under the group (those it lists are readable).
  * 2. Batches of at most `batchSize` subscriptions (Resource Graph's guidance: under 300 per request).
- *    Per batch: two queries summarised on the server (`queries.ts`) and the policy exemptions, then the failing resources of
- *    non-compliant assignments, streamed page by page into the store. A batch whose request fails
+ *    Per batch: two queries summarised on the server (`queries.ts`) and the policy exemptions, sent
+ *    together with the first page of the failing resources of non-compliant assignments, which then
+ *    stream page by page into the store's staging file. A batch whose request fails
  *    after the connection's retries is halved until the failing subscription stands alone; its
  *    rows already written are discarded, so the other subscriptions stay exact.
  *    Azure Policy exemptions of driftscan's policy assignments waive the failing rules under their
@@ -166,7 +167,7 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
         await scanSubscriptions(subs);
       } catch (err) {
         if (!(err instanceof AzureError)) throw err;
-        await writer.discardSubscriptions(subs);
+        writer.discardBatch();
         if (subs.length === 1) {
           const scope = scopes.find((s) => s.kind === 'subscription' && sameId(s.scopeId, subs[0]!));
           const { status, error } = scopeError(err);
@@ -182,27 +183,46 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
     };
 
     const scanSubscriptions = async (subs: string[]): Promise<void> => {
+      writer.startBatch();
+      // The three summaries and the first page of findings are asked at once (the quota pacer counts
+      // them in flight): the batch then waits one latency for them instead of four.
+      const findingRows = graph({ query: failingResourcesQuery(baselineNames), subscriptions: subs }, 'findings');
+      const firstFinding = findingRows.next();
+      firstFinding.catch(() => undefined);
       const machines = new Map<string, number>();
-      for await (const row of graph({ query: machinesQuery(), subscriptions: subs }, 'machines')) {
-        machines.set(String(row.subscriptionId).toLowerCase(), Number(row.machines));
-      }
       const totals = new Map<string, { sub: string; baseline: string; compliance: Compliance; machines: number }>();
       const assigned = new Map<string, number>();
-      for await (const row of graph({ query: assignmentTotalsQuery(baselineNames), subscriptions: subs }, 'totals')) {
-        const sub = String(row.subscriptionId).toLowerCase();
-        const baseline = index.names.get(String(row.baseline).toLowerCase()) ?? String(row.baseline);
-        const status = String(row.compliance ?? '');
-        const compliance: Compliance = status === 'Compliant' ? 'Compliant' : status === 'NonCompliant' ? 'NonCompliant' : 'Pending';
-        const n = Number(row.machines);
-        const key = `${sub}\u0000${baseline}\u0000${compliance}`;
-        totals.set(key, { sub, baseline, compliance, machines: (totals.get(key)?.machines ?? 0) + n });
-        assigned.set(`${sub}\u0000${baseline}`, (assigned.get(`${sub}\u0000${baseline}`) ?? 0) + n);
-      }
       const exemptionRows: ExemptionRow[] = [];
-      for await (const row of graph({ query: exemptionsQuery(), subscriptions: subs }, 'exemptions')) exemptionRows.push(row as unknown as ExemptionRow);
+      try {
+        await Promise.all([
+          (async () => {
+            for await (const row of graph({ query: machinesQuery(), subscriptions: subs }, 'machines')) {
+              machines.set(String(row.subscriptionId).toLowerCase(), Number(row.machines));
+            }
+          })(),
+          (async () => {
+            for await (const row of graph({ query: assignmentTotalsQuery(baselineNames), subscriptions: subs }, 'totals')) {
+              const sub = String(row.subscriptionId).toLowerCase();
+              const baseline = index.names.get(String(row.baseline).toLowerCase()) ?? String(row.baseline);
+              const status = String(row.compliance ?? '');
+              const compliance: Compliance = status === 'Compliant' ? 'Compliant' : status === 'NonCompliant' ? 'NonCompliant' : 'Pending';
+              const n = Number(row.machines);
+              const key = `${sub}\u0000${baseline}\u0000${compliance}`;
+              totals.set(key, { sub, baseline, compliance, machines: (totals.get(key)?.machines ?? 0) + n });
+              assigned.set(`${sub}\u0000${baseline}`, (assigned.get(`${sub}\u0000${baseline}`) ?? 0) + n);
+            }
+          })(),
+          (async () => {
+            for await (const row of graph({ query: exemptionsQuery(), subscriptions: subs }, 'exemptions')) exemptionRows.push(row as unknown as ExemptionRow);
+          })(),
+        ]);
+      } catch (err) {
+        await findingRows.return(undefined);
+        throw err;
+      }
       const exemptions = new Exemptions(exemptionRows);
-      for await (const row of graph({ query: failingResourcesQuery(baselineNames), subscriptions: subs }, 'findings')) {
-        const finding = index.finding(row as unknown as FailingResourceRow);
+      for (let r = await firstFinding; !r.done; r = await findingRows.next()) {
+        const finding = index.finding(r.value as unknown as FailingResourceRow);
         const exempted = finding.waived ? undefined : exemptions.reasonFor(finding.machineId, finding.baseline);
         await writer.appendFinding(exempted ? { ...finding, waived: true, waiverReason: exempted } : finding);
       }
