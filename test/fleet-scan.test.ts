@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArmEmulator, SPECS_RELATIVE } from './support/arm-emulator/server.js';
@@ -42,6 +42,30 @@ async function start(fleet: Fleet, options: Partial<Parameters<typeof ArmEmulato
 
 function env(emulator: ArmEmulator) {
   return { DRIFTSCAN_ARM_ENDPOINT: emulator.endpoint, DRIFTSCAN_ARM_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: emulator.caPath! };
+}
+
+/** One CSV line (RFC 4180: quoted cells with doubled quotes; the fleet's cells hold no line breaks). */
+function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  for (let i = 0; i <= line.length; ) {
+    if (line[i] === '"') {
+      let cell = '';
+      for (i += 1; ; ) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error(`unterminated quote in ${line}`);
+        cell += line.slice(i, q);
+        if (line[q + 1] === '"') { cell += '"'; i = q + 2; } else { i = q + 1; break; }
+      }
+      cells.push(cell);
+      i += 1;
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      cells.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return cells;
 }
 
 interface ScanJson {
@@ -197,6 +221,20 @@ test('scan: a page too large for Resource Graph is asked again with half the $to
     const rejected = emulator.requests.filter((e) => e.status === 400);
     assert.ok(rejected.length > 0, 'some pages were too large');
     assert.ok(out.scopes.some((s) => s.id === 'corp' && s.status === 'ok'));
+
+    // The CSV report (written by DuckDB's CSV writer): a header, one RFC 4180 line per finding, in
+    // the JSON report's order, the same cells.
+    const csvFile = join(dir, 'scan.csv');
+    const c = await runCliAsync(['scan', 'policies', '--management-group', 'corp', '--history', join(dir, 'h.duckdb'), '--format', 'csv', '-o', csvFile, '--quiet'], { env: env(emulator), timeoutMs: 100_000 });
+    assert.equal(c.status, 1, c.stderr);
+    const lines = readFileSync(csvFile, 'utf8').split('\n');
+    assert.equal(lines[0], 'machineId,subscriptionId,baseline,ruleId,severity,expected,reason,firstSeen,waived,waiverReason');
+    assert.equal(lines.at(-1), '', 'ends with a line break');
+    const rows = lines.slice(1, -1).map(parseCsvLine);
+    assert.equal(rows.length, out.findings.length);
+    for (const [i, f] of out.findings.entries()) {
+      assert.deepEqual(rows[i], [f.machineId, f.subscriptionId, f.baseline, f.ruleId, f.severity, f.expected, f.reason, f.firstSeen, String(f.waived), f.waiverReason ?? '']);
+    }
   } finally {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });

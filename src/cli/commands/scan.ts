@@ -90,7 +90,7 @@ Examples:
       }
       if (baselines.length === 0) throw usageError('no baselines to scan for');
       // Opened while the scopes are checked; awaited (and its errors seen) before anything is printed.
-      const opening = HistoryStore.open(o.history);
+      const opening = HistoryStore.open(o.history, { threads: 1 });
       opening.catch(() => undefined);
       const connection = await openConnection(o).catch(async (err: unknown) => {
         (await opening.catch(() => undefined))?.close();

@@ -6,7 +6,7 @@
  * the scan in **one** transaction. A scan that is killed, or that fails before its commit
  * completes, leaves the store exactly as it was (DuckDB discards an uncommitted transaction).
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -93,14 +93,19 @@ export class HistoryStore {
   ) {}
 
   /** Opens (creating when absent) the store at `path` and brings its schema up to date. */
-  static async open(path: string, options: { readOnly?: boolean } = {}): Promise<HistoryStore> {
+  /**
+   * `threads`: DuckDB's worker threads (default: one per core). A scan opens the store with one:
+   * each DuckDB thread keeps its own buffers for the commit's insert and the report's sort, and
+   * on the measured fleet (README, Fleet scan) one thread was both leaner and no slower.
+   */
+  static async open(path: string, options: { readOnly?: boolean; threads?: number } = {}): Promise<HistoryStore> {
     const { DuckDBInstance } = loadDuckDb();
     let instance: DuckDBInstance;
     try {
       if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
       // DuckDB's default memory limit: a fixed small one (128 MB was tried) made a year's history
       // fail with "Out of Memory: failed to pin block" and did not lower a scan's peak RSS.
-      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+      instance = await DuckDBInstance.create(path, { ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}), ...(options.threads ? { threads: String(options.threads) } : {}) });
     } catch (err) {
       throw new DriftscanError(`${path}: cannot open the history store: ${firstLine(err)}`);
     }
@@ -194,6 +199,32 @@ export class HistoryStore {
     return r.getRowObjects().map((row) => plain(row) as Record<string, unknown>);
   }
 
+  /**
+   * Streams the rows of `sql` (a SELECT with no parameters) as CSV with a header line — RFC 4180
+   * quoting, NULL as an empty field — written by DuckDB's own CSV writer to a temp file and read
+   * back in 1 MiB chunks: for a fleet's findings that is ~3× faster and ~60 MB leaner than turning
+   * each row into a JavaScript object (README, Fleet scan).
+   */
+  async streamCsv(sql: string, write: (chunk: string) => void): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'driftscan-csv-'));
+    try {
+      const file = join(dir, 'rows.csv');
+      await this.connection.run(`COPY (${sql}) TO ${sqlString(file)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', ESCAPE '"', NEW_LINE '\\n')`);
+      const fd = openSync(file, 'r');
+      try {
+        const buf = Buffer.alloc(1 << 20);
+        const decoder = new TextDecoder('utf-8');
+        for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) write(decoder.decode(buf.subarray(0, n), { stream: true }));
+        const tail = decoder.decode();
+        if (tail) write(tail);
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -218,13 +249,18 @@ function sqlString(s: string): string {
 
 type TotalRow = { subscriptionId: string; baseline: string; compliance: Compliance; machines: number };
 
-/** One batch of a scan: its staging file and its totals, kept or discarded together. */
+/** Findings per staging file: `commit()` loads one file per INSERT, and each INSERT's working memory grows with its rows. */
+const STAGE_FILE_ROWS = 20_000;
+
+/** One batch of a scan: its staging files and its totals, kept or discarded together. */
 interface Segment {
-  file: string;
+  files: string[];
   fd: number;
   buffer: string[];
   bufferBytes: number;
+  /** Rows in the batch, and in its open file. */
   rows: number;
+  fileRows: number;
   totals: TotalRow[];
 }
 
@@ -260,8 +296,12 @@ export class ScanWriter {
   }
 
   private openSegment(): Segment {
-    const file = join(this.stagingDir, `findings-${++this.segmentCount}.csv`);
-    return { file, fd: openSync(file, 'w'), buffer: [], bufferBytes: 0, rows: 0, totals: [] };
+    const file = this.nextFile();
+    return { files: [file], fd: openSync(file, 'w'), buffer: [], bufferBytes: 0, rows: 0, fileRows: 0, totals: [] };
+  }
+
+  private nextFile(): string {
+    return join(this.stagingDir, `findings-${++this.segmentCount}.csv`);
   }
 
   private flushSegment(s: Segment): void {
@@ -283,7 +323,7 @@ export class ScanWriter {
   /** Drops what was written since the last `startBatch()` (a batch that failed part-way). */
   discardBatch(): void {
     closeSync(this.current.fd);
-    rmSync(this.current.file, { force: true });
+    for (const f of this.current.files) rmSync(f, { force: true });
     this.appended -= this.current.rows;
     this.current = this.openSegment();
   }
@@ -304,8 +344,16 @@ export class ScanWriter {
     s.buffer.push(line);
     s.bufferBytes += line.length;
     s.rows += 1;
+    s.fileRows += 1;
     this.appended += 1;
-    if (s.bufferBytes >= STAGE_FLUSH_BYTES) this.flushSegment(s);
+    if (s.bufferBytes >= STAGE_FLUSH_BYTES || s.fileRows >= STAGE_FILE_ROWS) this.flushSegment(s);
+    if (s.fileRows >= STAGE_FILE_ROWS) {
+      closeSync(s.fd);
+      const file = this.nextFile();
+      s.files.push(file);
+      s.fd = openSync(file, 'w');
+      s.fileRows = 0;
+    }
   }
 
   get findingsAppended(): number {
@@ -335,24 +383,29 @@ export class ScanWriter {
     closeSync(this.current.fd);
     const id = this.scanId;
     const c = this.connection;
-    const files = this.kept.filter((s) => s.rows > 0).map((s) => s.file);
+    const files = this.kept.flatMap((s) => s.files).filter((f) => statSync(f).size > 0);
+    // first_seen: drift present in the previous scan in which its subscription answered keeps that
+    // scan's date. Those findings are keyed by a 64-bit hash of (machine, baseline, rule) in a temp
+    // table (16 bytes a finding, not the strings), which each INSERT joins; two different findings
+    // sharing a hash — odds ~n²/2⁶⁴, about 10⁻⁹ for a 164,410-finding scan — would share a date.
+    // min() keeps one row per key should the previous scan repeat one.
+    await c.run(`CREATE OR REPLACE TEMP TABLE previous_drift AS
+      SELECT hash(pf.machine_id, pf.baseline, pf.rule_id) AS k, min(pf.first_seen) AS first_seen FROM findings pf
+      JOIN (SELECT scope_id, max(scan_id) AS prev FROM scan_scopes
+            WHERE scan_id < $1 AND kind = 'subscription' AND status = 'ok' GROUP BY scope_id) last
+        ON pf.scan_id = last.prev AND pf.subscription_id = last.scope_id
+      GROUP BY k`, [id]);
     await c.run('BEGIN TRANSACTION');
     try {
-      if (files.length > 0) {
-        // first_seen: the previous scan in which this subscription answered; drift present there
-        // keeps its date. Grouped so a repeated row there cannot duplicate a finding here.
+      // One INSERT per staging file (≤ STAGE_FILE_ROWS rows): DuckDB's working memory for an
+      // INSERT … SELECT with a join grows with the rows of that statement.
+      for (const file of files) {
         await c.run(`INSERT INTO findings
           SELECT $1, s.machine_id, s.subscription_id, s.baseline, s.rule_id, s.severity, s.expected, s.reason, s.waived, s.waiver_reason,
             coalesce(p.first_seen, $2::TIMESTAMPTZ)
-          FROM read_csv([${files.map(sqlString).join(', ')}], header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n',
-            columns = ${STAGED_COLUMNS}, auto_detect = false, allow_quoted_nulls = false, nullstr = '') s
-          LEFT JOIN (
-            SELECT pf.machine_id, pf.baseline, pf.rule_id, min(pf.first_seen) AS first_seen FROM findings pf
-            JOIN (SELECT scope_id, max(scan_id) AS prev FROM scan_scopes
-                  WHERE scan_id < $1 AND kind = 'subscription' AND status = 'ok' GROUP BY scope_id) last
-              ON pf.scan_id = last.prev AND pf.subscription_id = last.scope_id
-            GROUP BY ALL) p
-          ON s.machine_id = p.machine_id AND s.baseline = p.baseline AND s.rule_id = p.rule_id`, [id, this.startedAt.toISOString()]);
+          FROM read_csv(${sqlString(file)}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n',
+            columns = ${STAGED_COLUMNS}, auto_detect = false, allow_quoted_nulls = false, nullstr = '', buffer_size = 4194304) s
+          LEFT JOIN previous_drift p ON hash(s.machine_id, s.baseline, s.rule_id) = p.k`, [id, this.startedAt.toISOString()]);
       }
       const totals = this.kept.flatMap((s) => s.totals);
       await this.insertRows('INSERT INTO compliance_totals VALUES', 5, totals.map((t) => [id, t.subscriptionId.toLowerCase(), t.baseline, t.compliance, t.machines]));
@@ -367,6 +420,7 @@ export class ScanWriter {
       await c.run(`INSERT INTO compliance_totals SELECT $1, subscription_id, baseline, 'Waived', machines FROM waived_machines`, [id]);
       await c.run(`DELETE FROM compliance_totals WHERE scan_id = $1 AND machines = 0`, [id]);
       await c.run('DROP TABLE waived_machines');
+      await c.run('DROP TABLE previous_drift');
       // Drift: any machine not Compliant and not Waived (Pending and Missing are not compliant either).
       const drift = await c.runAndReadAll(`SELECT count(*) AS n FROM compliance_totals WHERE scan_id = $1 AND compliance IN ('NonCompliant', 'Pending', 'Missing')`, [id]);
       const exitCode = !close.complete ? SCAN_EXIT.INCOMPLETE : Number(drift.getRowObjects()[0]!.n) > 0 ? SCAN_EXIT.DRIFT : SCAN_EXIT.OK;
