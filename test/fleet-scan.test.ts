@@ -241,6 +241,39 @@ test('scan: a page too large for Resource Graph is asked again with half the $to
   }
 });
 
+test('scan: --management-group takes its subscriptions from the descendants API, so a forbidden one under the group is reported (exit 3), not silently left out', { skip, timeout: 120_000 }, async () => {
+  const fleet = new Fleet(spec(200, { managementGroup: 'corp' }));
+  const emulator = await start(fleet);
+  emulator.faults.forbidSubscription(FORBIDDEN);
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-scan-mg-forbidden-'));
+  try {
+    const r = await runCliAsync(['scan', 'policies', '--management-group', 'corp', '--history', join(dir, 'h.duckdb'), '--format', 'json'], { env: env(emulator), timeoutMs: 100_000 });
+    assert.equal(r.status, 3, r.stderr);
+    const out = JSON.parse(r.stdout) as ScanJson;
+    const reachable = new Set(SUBS.filter((s) => s !== FORBIDDEN).map((s) => s.toLowerCase()));
+    const truth = fleet.truth(reachable);
+    const got = new Map(out.totals.map((t) => [`${t.subscriptionId}|${t.baseline}|${t.compliance}`, t.machines]));
+    assert.deepEqual(Object.fromEntries([...got].sort()), Object.fromEntries([...truth.totals].sort()));
+    assert.equal(out.findings.length, truth.findings + truth.waivedFindings);
+    const forbidden = out.scopes.find((s) => s.id === FORBIDDEN.toLowerCase());
+    assert.equal(forbidden?.status, 'forbidden');
+    assert.match(forbidden!.error!, /403 AuthorizationFailed/);
+    assert.ok(out.scopes.some((s) => s.id === 'corp' && s.status === 'ok'));
+    assert.match(r.stderr, new RegExp(`subscription ${FORBIDDEN} \\(sub-${FORBIDDEN.slice(-4)}\\) not scanned \\(forbidden\\)`));
+    assert.ok(emulator.requests.some((e) => /managementGroups\/corp\/descendants$/i.test(e.path) && e.status === 200), 'the descendants API was asked');
+    assert.deepEqual(emulator.invalidResponses, []);
+
+    // A group the caller cannot read (or that does not exist) is itself listed as not scanned.
+    const none = await runCliAsync(['scan', 'policies', '--management-group', 'no-such-group', '--history', join(dir, 'h.duckdb'), '--format', 'json', '--quiet'], { env: env(emulator), timeoutMs: 60_000 });
+    assert.equal(none.status, 3, none.stderr);
+    const noneOut = JSON.parse(none.stdout) as ScanJson;
+    assert.equal(noneOut.scopes.find((s) => s.id === 'no-such-group')?.status, 'failed');
+  } finally {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('scan: usage errors exit 2 with one line', async () => {
   const both = await runCliAsync(['scan', '--all-subscriptions', '--management-group', 'x']);
   assert.equal(both.status, 2);

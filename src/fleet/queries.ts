@@ -90,16 +90,7 @@ export function exemptionsQuery(): string {
   ].join('\n');
 }
 
-/** Subscriptions under a management group (any depth), as Resource Graph lists them. */
-export function subscriptionsQuery(): string {
-  return [
-    'resourcecontainers',
-    "| where type =~ 'microsoft.resources/subscriptions'",
-    '| project subscriptionId, name',
-  ].join('\n');
-}
-
 /** Every query a scan of `baselines` sends (for the parser checks). */
 export function allScanQueries(baselines: readonly string[]): string[] {
-  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines), subscriptionsQuery()];
+  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines)];
 }

@@ -6,8 +6,9 @@
  *    subscription: Resource Graph leaves the rows of a subscription the caller cannot read out of
  *    its answers without saying so, so an empty answer must not be read as "no machines". A 403 is
  *    `forbidden`, anything else that keeps failing is `failed`; both are listed with their error and
- *    make the scan incomplete (exit 3). `--management-group` asks Resource Graph for the
- *    subscriptions under the group (those it lists are readable).
+ *    make the scan incomplete (exit 3). `--management-group` lists the subscriptions under the
+ *    group at any depth with the management groups API (`descendants`, which also lists those the
+ *    caller cannot read, unlike Resource Graph) and checks each one the same way.
  * 2. Batches of at most `batchSize` subscriptions (Resource Graph's guidance: under 300 per request).
  *    Per batch: two queries summarised on the server (`queries.ts`) and the policy exemptions, sent
  *    together with the first page of the failing resources of non-compliant assignments, which then
@@ -28,7 +29,8 @@ import { queryResourceGraph, type GraphQuery } from '../azure/resource-graph.js'
 import { GraphQuota } from '../azure/resource-graph-quota.js';
 import { getSubscription, listSubscriptions } from '../azure/subscription-client.js';
 import { RuleIndex, type FailingResourceRow } from './findings.js';
-import { assignmentTotalsQuery, exemptionsQuery, failingResourcesQuery, machinesQuery, subscriptionsQuery } from './queries.js';
+import { assignmentTotalsQuery, exemptionsQuery, failingResourcesQuery, machinesQuery } from './queries.js';
+import { listDescendantSubscriptions } from '../azure/management-groups.js';
 import { Exemptions, type ExemptionRow } from './exemptions.js';
 import type { Compliance, HistoryStore, ScopeRecord, ScanWriter } from './history/store.js';
 
@@ -129,16 +131,12 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
       onEvent({ type: 'scope-failed', scope });
     }
   };
+  const explicit = [...new Map((request.subscriptions ?? []).map((s) => [s.toLowerCase(), s])).values()];
   if (request.managementGroup) {
     const group = request.managementGroup;
+    subscriptionRequests += 1;
     try {
-      for await (const row of graph({ query: subscriptionsQuery(), managementGroups: [group] }, 'subscriptions')) {
-        const id = String(row.subscriptionId ?? '');
-        if (id && !reachable.some((r) => sameId(r.id, id))) {
-          reachable.push({ id, name: typeof row.name === 'string' ? row.name : undefined });
-          scopes.push({ scopeId: id.toLowerCase(), kind: 'subscription', displayName: typeof row.name === 'string' ? row.name : undefined, status: 'ok' });
-        }
-      }
+      for (const s of await listDescendantSubscriptions(connection, group)) if (!explicit.some((e) => sameId(e, s.subscriptionId))) explicit.push(s.subscriptionId);
       scopes.push({ scopeId: group, kind: 'managementGroup', status: 'ok' });
     } catch (err) {
       const { status, error } = scopeError(err);
@@ -147,7 +145,6 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
       onEvent({ type: 'scope-failed', scope });
     }
   }
-  const explicit = [...new Map((request.subscriptions ?? []).map((s) => [s.toLowerCase(), s])).values()];
   if (request.allSubscriptions || (explicit.length === 0 && !request.managementGroup)) {
     subscriptionRequests += 1;
     const listed = await listSubscriptions(connection);

@@ -225,7 +225,12 @@ export class HistoryStore {
     }
   }
 
+  private closed = false;
+
+  /** Closes the store (again: nothing). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.connection.closeSync();
     this.instance.closeSync();
   }
