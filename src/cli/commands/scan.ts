@@ -6,6 +6,7 @@ import { baselinePaths, collect } from '../options.js';
 import { stderr } from '../../io/console.js';
 import { usageError } from '../../core/diagnostics.js';
 import { closest } from '../../core/suggest.js';
+import { heapTrimmer } from '../heap-trim.js';
 
 const FORMATS = ['table', 'json', 'markdown', 'csv'];
 
@@ -99,6 +100,7 @@ Examples:
       const progress = scanProgress({ quiet: o.quiet === true });
       let store: Awaited<typeof opening> | undefined;
       try {
+        const trim = heapTrimmer(10);
         const outcome = await progress.run((onEvent) => runScan(connection, opening.then((s) => (store = s)), {
           subscriptions: o.subscription ?? [],
           managementGroup: o.managementGroup,
@@ -106,7 +108,10 @@ Examples:
           baselines,
           batchSize,
           pageSize,
-        }, onEvent));
+        }, (e) => {
+          if (e.type === 'page') trim();
+          onEvent(e);
+        }));
         // The report is read from the store opened afresh: closing it returns the memory DuckDB
         // kept from the commit (~100 MB for a 164,410-finding scan) before the report's sort needs
         // its own (README, Fleet scan).
