@@ -272,11 +272,13 @@ test('remediate: a run SIGKILLed after N task PUTs (0, some, all) and rerun ends
         const group = (name: string) => runCliAsync(['remediate', 'policies', '--history', scanned, '--management-group', name, '--output', join(dir, `${name}.json`)], { env: env(emulator), timeoutMs: 120_000 });
         const corp = await group('corp');
         assert.equal(corp.status, 0, corp.stderr);
+        // A group Azure does not know (a typo, or no read on it) is an error naming it, as for scan — never an empty plan.
         const none = await group('nowhere');
-        assert.equal(none.status, 0, none.stderr);
+        assert.equal(none.status, 3, none.stderr);
+        assert.match(none.stderr, /managementGroups\/nowhere\/descendants: 404/);
         const planned = (name: string) => (JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { tasks: unknown[] }).tasks.length;
         assert.equal(planned('corp'), [...driftedPerSubscription(fleet).values()].reduce((n, l) => n + Math.ceil(l.length / 100), 0));
-        assert.equal(planned('nowhere'), 0);
+        assert.ok(!existsSync(join(dir, 'nowhere.json')), 'no plan is written for an unknown group');
         const copy = join(dir, 'reference.duckdb');
         copyFileSync(scanned, copy);
         const r = await runCliAsync(['remediate', 'policies', '--history', copy, '--apply', '--i-understand-lockout-risk'], { env: env(emulator), timeoutMs: 120_000 });

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -84,10 +84,17 @@ test('history store: a scan killed (SIGKILL) before commit leaves the store as i
     });
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
+    // The killed scan's findings were staged beside the store, never in it.
+    assert.ok(existsSync(`${path}.staging`), 'the killed scan left its staging folder');
     const after = await HistoryStore.open(path);
     assert.deepEqual((await after.listScans()).map((s) => s.scanId), [1]);
     assert.deepEqual(await after.query('SELECT count(*) AS n FROM findings'), [{ n: 1 }]);
     assert.deepEqual(await after.query('SELECT count(*) AS n FROM compliance_totals'), [{ n: 1 }]);
+    // The next scan clears the stale staging folder, records itself, and leaves no folder behind.
+    await scan(after, '2026-01-12T00:00:00Z', [finding('vm1', 'r1')], [['NonCompliant', 1]]);
+    assert.ok(!existsSync(`${path}.staging`), 'the staging folder is gone after a commit');
+    assert.deepEqual((await after.listScans()).map((s) => s.scanId), [1, 2]);
+    assert.deepEqual(await after.query(`SELECT strftime(first_seen AT TIME ZONE 'UTC', '%Y-%m-%d') AS d FROM findings WHERE scan_id = 2`), [{ d: '2026-01-05' }]);
     after.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

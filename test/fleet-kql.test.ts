@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { allScanQueries, assignmentTotalsQuery, kqlString } from '../src/fleet/queries.js';
 import { reasonText, ruleIdOfResource } from '../src/fleet/findings.js';
-import { parseQuotaReset } from '../src/azure/resource-graph-quota.js';
+import { GraphQuota, parseQuotaReset } from '../src/azure/resource-graph-quota.js';
 import { resourceId } from '../src/dsc/resources.js';
 import { runKql } from './support/arm-emulator/kql.js';
 import { kustoDiagnostics } from './support/kusto.js';
@@ -64,6 +64,58 @@ test('property: x-ms-user-quota-resets-after hh:mm:ss parses to milliseconds; an
     assert.ok(v === undefined || (Number.isFinite(v) && v >= 0));
   }));
   for (const bad of ['', '5', '00:61:00', 'aa:bb:cc', undefined]) assert.equal(parseQuotaReset(bad), undefined, String(bad));
+});
+
+/** Virtual time: `sleep` registers a timer; `run` advances to the next timer whenever every task is blocked. */
+class VirtualClock {
+  now = 0;
+  private timers: Array<{ at: number; wake: () => void }> = [];
+  sleep = (ms: number): Promise<void> => new Promise((wake) => this.timers.push({ at: this.now + Math.max(0, ms), wake }));
+  async run(done: Promise<unknown>): Promise<void> {
+    let finished = false;
+    void done.then(() => (finished = true));
+    for (;;) {
+      await new Promise((r) => setImmediate(r));
+      if (finished) return;
+      if (this.timers.length === 0) throw new Error('deadlock: no task can move');
+      this.timers.sort((a, b) => a.at - b.at);
+      const t = this.timers.shift()!;
+      this.now = Math.max(this.now, t.at);
+      t.wake();
+    }
+  }
+}
+
+test('property: GraphQuota keeps concurrent queries inside the quota the answers report (queries in flight count)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 400 }), async (queries, windowS, workers, total, latency) => {
+      const clock = new VirtualClock();
+      const quota = new GraphQuota(() => clock.now, clock.sleep);
+      // Resource Graph's window, as the emulator keeps it: `queries` per `windowS` seconds from the window's first query.
+      let window = { start: -Infinity, used: 0 };
+      let refused = 0;
+      const serve = () => {
+        if (clock.now - window.start >= windowS * 1000) window = { start: clock.now, used: 0 };
+        window.used += 1;
+        if (window.used > queries) refused += 1;
+        const secs = Math.ceil((windowS * 1000 - (clock.now - window.start)) / 1000);
+        return { 'x-ms-user-quota-remaining': String(Math.max(0, queries - window.used)), 'x-ms-user-quota-resets-after': `00:00:${String(secs).padStart(2, '0')}` };
+      };
+      let sent = 0;
+      const worker = async () => {
+        while (sent < total) {
+          sent += 1;
+          await quota.beforeQuery();
+          const headers = serve();
+          await clock.sleep(latency);
+          quota.observe(headers);
+        }
+      };
+      await clock.run(Promise.all(Array.from({ length: workers }, worker)));
+      assert.equal(refused, 0, `${refused} queries over the quota`);
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test('kqlString escapes quotes and backslashes', () => {

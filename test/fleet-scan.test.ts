@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArmEmulator, SPECS_RELATIVE } from './support/arm-emulator/server.js';
@@ -44,6 +44,30 @@ function env(emulator: ArmEmulator) {
   return { DRIFTSCAN_ARM_ENDPOINT: emulator.endpoint, DRIFTSCAN_ARM_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: emulator.caPath! };
 }
 
+/** One CSV line (RFC 4180: quoted cells with doubled quotes; the fleet's cells hold no line breaks). */
+function parseCsvLine(line: string): string[] {
+  const cells: string[] = [];
+  for (let i = 0; i <= line.length; ) {
+    if (line[i] === '"') {
+      let cell = '';
+      for (i += 1; ; ) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error(`unterminated quote in ${line}`);
+        cell += line.slice(i, q);
+        if (line[q + 1] === '"') { cell += '"'; i = q + 2; } else { i = q + 1; break; }
+      }
+      cells.push(cell);
+      i += 1;
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      cells.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return cells;
+}
+
 interface ScanJson {
   summary: { complete: boolean; exitCode: number; compliance: Record<string, number>; findings: number; waivedFindings: number };
   scopes: Array<{ id: string; status: string; error: string | null }>;
@@ -62,6 +86,10 @@ test('scan: with throttling and a forbidden subscription, totals equal the groun
   // 4 queries per 2 s: the scan must wait for the refill instead of drawing 429s.
   const emulator = await start(fleet, { graphQuota: { queries: 4, windowMs: 2000 } });
   emulator.faults.forbidSubscription(FORBIDDEN);
+  // And throttling the quota headers did not foresee (another client of the same identity spent
+  // the quota): two Resource Graph answers are 429 with Retry-After and the quota headers; the
+  // scan sits them out and its totals stay exact.
+  emulator.faults.add({ path: 'Microsoft.ResourceGraph/resources', times: 2, status: 429, code: 'RateLimiting', retryAfter: 1, headers: { 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:01' } });
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-scan-'));
   try {
     const history = join(dir, 'history.duckdb');
@@ -104,7 +132,11 @@ test('scan: with throttling and a forbidden subscription, totals equal the groun
       assert.match(f.firstSeen, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     }
 
-    // Quota headers honoured: no 429 was drawn; the quota was short enough that waits happened.
+    // The two injected 429s were answered and retried after their Retry-After; otherwise the quota
+    // headers were honoured: the scan drew no 429 of its own (graphThrottled counts the emulator's
+    // quota refusals), though the quota was short enough that waits happened.
+    const throttled = emulator.requests.filter((e) => /ResourceGraph/i.test(e.path) && e.status === 429);
+    assert.equal(throttled.length, 2);
     assert.equal(emulator.graphThrottled, 0);
     assert.match(r.stderr, /quota waits/);
     assert.deepEqual(emulator.invalidResponses, []);
@@ -189,6 +221,53 @@ test('scan: a page too large for Resource Graph is asked again with half the $to
     const rejected = emulator.requests.filter((e) => e.status === 400);
     assert.ok(rejected.length > 0, 'some pages were too large');
     assert.ok(out.scopes.some((s) => s.id === 'corp' && s.status === 'ok'));
+
+    // The CSV report (written by DuckDB's CSV writer): a header, one RFC 4180 line per finding, in
+    // the JSON report's order, the same cells.
+    const csvFile = join(dir, 'scan.csv');
+    const c = await runCliAsync(['scan', 'policies', '--management-group', 'corp', '--history', join(dir, 'h.duckdb'), '--format', 'csv', '-o', csvFile, '--quiet'], { env: env(emulator), timeoutMs: 100_000 });
+    assert.equal(c.status, 1, c.stderr);
+    const lines = readFileSync(csvFile, 'utf8').split('\n');
+    assert.equal(lines[0], 'machineId,subscriptionId,baseline,ruleId,severity,expected,reason,firstSeen,waived,waiverReason');
+    assert.equal(lines.at(-1), '', 'ends with a line break');
+    const rows = lines.slice(1, -1).map(parseCsvLine);
+    assert.equal(rows.length, out.findings.length);
+    for (const [i, f] of out.findings.entries()) {
+      assert.deepEqual(rows[i], [f.machineId, f.subscriptionId, f.baseline, f.ruleId, f.severity, f.expected, f.reason, f.firstSeen, String(f.waived), f.waiverReason ?? '']);
+    }
+  } finally {
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('scan: --management-group takes its subscriptions from the descendants API, so a forbidden one under the group is reported (exit 3), not silently left out', { skip, timeout: 120_000 }, async () => {
+  const fleet = new Fleet(spec(200, { managementGroup: 'corp' }));
+  const emulator = await start(fleet);
+  emulator.faults.forbidSubscription(FORBIDDEN);
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-scan-mg-forbidden-'));
+  try {
+    const r = await runCliAsync(['scan', 'policies', '--management-group', 'corp', '--history', join(dir, 'h.duckdb'), '--format', 'json'], { env: env(emulator), timeoutMs: 100_000 });
+    assert.equal(r.status, 3, r.stderr);
+    const out = JSON.parse(r.stdout) as ScanJson;
+    const reachable = new Set(SUBS.filter((s) => s !== FORBIDDEN).map((s) => s.toLowerCase()));
+    const truth = fleet.truth(reachable);
+    const got = new Map(out.totals.map((t) => [`${t.subscriptionId}|${t.baseline}|${t.compliance}`, t.machines]));
+    assert.deepEqual(Object.fromEntries([...got].sort()), Object.fromEntries([...truth.totals].sort()));
+    assert.equal(out.findings.length, truth.findings + truth.waivedFindings);
+    const forbidden = out.scopes.find((s) => s.id === FORBIDDEN.toLowerCase());
+    assert.equal(forbidden?.status, 'forbidden');
+    assert.match(forbidden!.error!, /403 AuthorizationFailed/);
+    assert.ok(out.scopes.some((s) => s.id === 'corp' && s.status === 'ok'));
+    assert.match(r.stderr, new RegExp(`subscription ${FORBIDDEN} \\(sub-${FORBIDDEN.slice(-4)}\\) not scanned \\(forbidden\\)`));
+    assert.ok(emulator.requests.some((e) => /managementGroups\/corp\/descendants$/i.test(e.path) && e.status === 200), 'the descendants API was asked');
+    assert.deepEqual(emulator.invalidResponses, []);
+
+    // A group the caller cannot read (or that does not exist) is itself listed as not scanned.
+    const none = await runCliAsync(['scan', 'policies', '--management-group', 'no-such-group', '--history', join(dir, 'h.duckdb'), '--format', 'json', '--quiet'], { env: env(emulator), timeoutMs: 60_000 });
+    assert.equal(none.status, 3, none.stderr);
+    const noneOut = JSON.parse(none.stdout) as ScanJson;
+    assert.equal(noneOut.scopes.find((s) => s.id === 'no-such-group')?.status, 'failed');
   } finally {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });

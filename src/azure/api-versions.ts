@@ -16,6 +16,8 @@ export const API_VERSIONS = {
   guestConfiguration: '2024-04-05',
   /** Resource Graph `resources` query. */
   resourceGraph: '2024-04-01',
+  /** Management group descendants (Microsoft.Management). */
+  managementGroups: '2023-04-01',
   /** PolicyInsights remediations and policy states. */
   policyInsights: '2024-10-01',
 } as const;

@@ -16,13 +16,14 @@ export function parseQuotaReset(text: string | undefined): number | undefined {
   return Math.round(((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000);
 }
 
-export interface QuotaWait {
-  /** Milliseconds waited. */
-  ms: number;
-}
-
 export class GraphQuota {
-  private resumeAt = 0;
+  /** Queries left as of the answers so far in the current window; undefined: not known (yet, or since the window reset). */
+  private remaining: number | undefined;
+  /** When the current window refills (epoch ms, as read from the answers); 0 when not known. */
+  private resetAt = 0;
+  /** Queries sent and not yet answered: each spends one of `remaining` that no answer has reported yet. */
+  private inFlight = 0;
+  private wakers: Array<() => void> = [];
   /** Waits so far, for progress and the summary. */
   waits = 0;
   waitedMs = 0;
@@ -32,23 +33,75 @@ export class GraphQuota {
     private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep,
   ) {}
 
-  /** Records a response's quota headers (header names in lower case). */
-  observe(headers: Record<string, string | undefined>): void {
-    const remaining = Number(headers['x-ms-user-quota-remaining']);
-    const reset = parseQuotaReset(headers['x-ms-user-quota-resets-after']);
-    if (Number.isFinite(remaining) && remaining <= 0 && reset !== undefined) this.resumeAt = Math.max(this.resumeAt, this.now() + reset);
+  /**
+   * Call before sending a query: waits while the quota the answers reported, less the queries
+   * still in flight, is spent, then counts this query as in flight. Several queries may run at
+   * once (a scan overlaps its summaries with its first findings page); the in-flight count keeps
+   * them inside the quota all the same. While the remainder is not known — before the first
+   * answer, and once the window has reset — one query goes alone and its answer tells the rest.
+   * Returns the time waited for the quota to refill.
+   */
+  async beforeQuery(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<number> {
+    let waited = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.now();
+      if (this.resetAt !== 0 && now >= this.resetAt) {
+        this.remaining = undefined;
+        this.resetAt = 0;
+      }
+      if (this.remaining === undefined) {
+        if (this.inFlight === 0) break;
+        await new Promise<void>((wake) => this.wakers.push(wake));
+        continue;
+      }
+      if (this.remaining - this.inFlight > 0) break;
+      if (this.resetAt === 0) {
+        // Spent, and no reset time given: the answers in flight will say more.
+        if (this.inFlight > 0) await new Promise<void>((wake) => this.wakers.push(wake));
+        else this.remaining = undefined;
+        continue;
+      }
+      const ms = this.resetAt - now;
+      onWait?.(ms);
+      await this.sleep(ms, signal);
+      this.waits += 1;
+      this.waitedMs += ms;
+      waited += ms;
+    }
+    this.inFlight += 1;
+    return waited;
   }
 
-  /** Waits until the quota has refilled when the last answer said it was spent; returns the wait. */
-  async beforeQuery(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<number> {
-    const ms = this.resumeAt - this.now();
-    if (ms <= 0) return 0;
-    onWait?.(ms);
-    await this.sleep(ms, signal);
-    this.waits += 1;
-    this.waitedMs += ms;
-    this.resumeAt = 0;
-    return ms;
+  /** Records an answer's quota headers (names in lower case) and ends its query's flight. */
+  observe(headers: Record<string, string | undefined>): void {
+    this.land();
+    const text = headers['x-ms-user-quota-remaining'];
+    const remaining = Number(text);
+    if (text === undefined || text.trim() === '' || !Number.isFinite(remaining)) return;
+    const reset = parseQuotaReset(headers['x-ms-user-quota-resets-after']);
+    const resetAt = reset !== undefined ? this.now() + reset : 0;
+    // Within one window `now + resets-after` stays put (up to the header's whole seconds), so an
+    // answer ending more than a second later is from a new window and replaces the reading; any
+    // other keeps the smaller remainder (answers to concurrent queries arrive in any order).
+    if (this.remaining === undefined || (resetAt !== 0 && resetAt > this.resetAt + 1000)) {
+      this.remaining = remaining;
+      this.resetAt = resetAt;
+    } else {
+      this.remaining = Math.min(this.remaining, remaining);
+      this.resetAt = Math.max(this.resetAt, resetAt);
+    }
+  }
+
+  /** Ends a query's flight that got no answer with quota headers (it failed). */
+  abandon(): void {
+    this.land();
+  }
+
+  private land(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const wake of wakers) wake();
   }
 }
-

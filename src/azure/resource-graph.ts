@@ -84,6 +84,7 @@ export async function* queryResourceGraph(client: ArmRestClient, q: GraphQuery, 
         options.onPage?.({ rows: page.data?.length ?? 0, top });
         return page;
       } catch (err) {
+        options.quota?.abandon();
         // The same page again, smaller: the token stays valid for a different $top (EPAC does this).
         if (isPayloadTooLarge(err) && top > 1) {
           top = Math.max(1, Math.floor(top / 2));

@@ -106,16 +106,7 @@ export function remediationTargetsQuery(): string {
   ].join('\n');
 }
 
-/** Subscriptions under a management group (any depth), as Resource Graph lists them. */
-export function subscriptionsQuery(): string {
-  return [
-    'resourcecontainers',
-    "| where type =~ 'microsoft.resources/subscriptions'",
-    '| project subscriptionId, name',
-  ].join('\n');
-}
-
 /** Every query a scan of `baselines` (and `remediate`) sends (for the parser checks). */
 export function allScanQueries(baselines: readonly string[]): string[] {
-  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines), subscriptionsQuery(), remediationTargetsQuery()];
+  return [machinesQuery(), assignmentTotalsQuery(baselines), exemptionsQuery(), failingResourcesQuery(baselines), remediationTargetsQuery()];
 }

@@ -24,7 +24,8 @@ import { provisioningOutcome } from '../rollout/guest-assignment.js';
 import { getGuestAssignment, GUEST_CONFIGURATION_API_VERSION } from '../azure/guest-configuration.js';
 import { getResource, putResource } from '../azure/arm-resource.js';
 import { DriftscanError } from '../core/diagnostics.js';
-import { remediationTargetsQuery, subscriptionsQuery } from './queries.js';
+import { remediationTargetsQuery } from './queries.js';
+import { listDescendantSubscriptions } from '../azure/management-groups.js';
 import { recordTasks, type TaskRecord } from './history/remediation.js';
 import type { HistoryStore } from './history/store.js';
 
@@ -50,8 +51,9 @@ export async function loadTargets(connection: AzureConnection, subscriptions: re
   for (const scope of groups) {
     const m = /^\/providers\/Microsoft\.Management\/managementGroups\/([^/]+)$/i.exec(scope.replace(/\/+$/, ''));
     if (!m || groupSubscriptions.has(scope.toLowerCase())) continue;
-    const subs = new Set<string>();
-    for await (const row of queryResourceGraph(rest, { query: subscriptionsQuery(), managementGroups: [m[1]!] }, { signal: connection.deadline.signal })) subs.add(String(row.subscriptionId).toLowerCase());
+    // The descendants API, as scan uses: it lists every subscription under the group, also those
+    // Resource Graph would leave out for want of a role there (azure/management-groups.ts).
+    const subs = new Set((await listDescendantSubscriptions(connection, m[1]!)).map((d) => d.subscriptionId.toLowerCase()));
     groupSubscriptions.set(scope.toLowerCase(), subs);
   }
   return { targets, groupSubscriptions };

@@ -60,11 +60,6 @@ export function summaryLine(s: ScanSummary): string {
   return `${s.machines} machine × baseline pairs: ${COMPLIANCE.map((c) => `${s.compliance[c]} ${c}`).join(', ')}; ${s.findings} failing ${s.findings === 1 ? 'rule' : 'rules'}${s.complete ? '' : '; scan incomplete'}`;
 }
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 function mdCell(v: unknown): string {
   return String(v ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
@@ -84,8 +79,9 @@ export async function writeScanReport(store: HistoryStore, scanId: number, forma
   const summary = await scanSummary(store, scanId);
   const scopes = await store.query(`SELECT scope_id AS id, kind, display_name AS displayName, status, error FROM scan_scopes WHERE scan_id = $1 ORDER BY status <> 'ok' DESC, scope_id`, [scanId]);
   if (format === 'csv') {
-    write('machineId,subscriptionId,baseline,ruleId,severity,expected,reason,firstSeen,waived,waiverReason\n');
-    await streamFindings(store, scanId, (f) => write(`${[f.machineId, f.subscriptionId, f.baseline, f.ruleId, f.severity, f.expected, f.reason, f.firstSeen, f.waived, f.waiverReason].map(csvCell).join(',')}\n`));
+    // Header: machineId,subscriptionId,baseline,ruleId,severity,expected,reason,firstSeen,waived,waiverReason (FINDING_SQL's names).
+    if (!Number.isSafeInteger(scanId)) throw new RangeError(`scan id ${scanId}`);
+    await store.streamCsv(FINDING_SQL.replace('$1', String(scanId)), write);
     return;
   }
   if (format === 'json') {

@@ -6,11 +6,13 @@
  *    subscription: Resource Graph leaves the rows of a subscription the caller cannot read out of
  *    its answers without saying so, so an empty answer must not be read as "no machines". A 403 is
  *    `forbidden`, anything else that keeps failing is `failed`; both are listed with their error and
- *    make the scan incomplete (exit 3). `--management-group` asks Resource Graph for the
- *    subscriptions under the group (those it lists are readable).
+ *    make the scan incomplete (exit 3). `--management-group` lists the subscriptions under the
+ *    group at any depth with the management groups API (`descendants`, which also lists those the
+ *    caller cannot read, unlike Resource Graph) and checks each one the same way.
  * 2. Batches of at most `batchSize` subscriptions (Resource Graph's guidance: under 300 per request).
- *    Per batch: two queries summarised on the server (`queries.ts`) and the policy exemptions, then the failing resources of
- *    non-compliant assignments, streamed page by page into the store. A batch whose request fails
+ *    Per batch: two queries summarised on the server (`queries.ts`) and the policy exemptions, sent
+ *    together with the first page of the failing resources of non-compliant assignments, which then
+ *    stream page by page into the store's staging file. A batch whose request fails
  *    after the connection's retries is halved until the failing subscription stands alone; its
  *    rows already written are discarded, so the other subscriptions stay exact.
  *    Azure Policy exemptions of driftscan's policy assignments waive the failing rules under their
@@ -27,7 +29,8 @@ import { queryResourceGraph, type GraphQuery } from '../azure/resource-graph.js'
 import { GraphQuota } from '../azure/resource-graph-quota.js';
 import { getSubscription, listSubscriptions } from '../azure/subscription-client.js';
 import { RuleIndex, type FailingResourceRow } from './findings.js';
-import { assignmentTotalsQuery, exemptionsQuery, failingResourcesQuery, machinesQuery, subscriptionsQuery } from './queries.js';
+import { assignmentTotalsQuery, exemptionsQuery, failingResourcesQuery, machinesQuery } from './queries.js';
+import { listDescendantSubscriptions } from '../azure/management-groups.js';
 import { Exemptions, type ExemptionRow } from './exemptions.js';
 import type { Compliance, HistoryStore, ScopeRecord, ScanWriter } from './history/store.js';
 
@@ -128,16 +131,12 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
       onEvent({ type: 'scope-failed', scope });
     }
   };
+  const explicit = [...new Map((request.subscriptions ?? []).map((s) => [s.toLowerCase(), s])).values()];
   if (request.managementGroup) {
     const group = request.managementGroup;
+    subscriptionRequests += 1;
     try {
-      for await (const row of graph({ query: subscriptionsQuery(), managementGroups: [group] }, 'subscriptions')) {
-        const id = String(row.subscriptionId ?? '');
-        if (id && !reachable.some((r) => sameId(r.id, id))) {
-          reachable.push({ id, name: typeof row.name === 'string' ? row.name : undefined });
-          scopes.push({ scopeId: id.toLowerCase(), kind: 'subscription', displayName: typeof row.name === 'string' ? row.name : undefined, status: 'ok' });
-        }
-      }
+      for (const s of await listDescendantSubscriptions(connection, group)) if (!explicit.some((e) => sameId(e, s.subscriptionId))) explicit.push(s.subscriptionId);
       scopes.push({ scopeId: group, kind: 'managementGroup', status: 'ok' });
     } catch (err) {
       const { status, error } = scopeError(err);
@@ -146,7 +145,6 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
       onEvent({ type: 'scope-failed', scope });
     }
   }
-  const explicit = [...new Map((request.subscriptions ?? []).map((s) => [s.toLowerCase(), s])).values()];
   if (request.allSubscriptions || (explicit.length === 0 && !request.managementGroup)) {
     subscriptionRequests += 1;
     const listed = await listSubscriptions(connection);
@@ -166,7 +164,7 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
         await scanSubscriptions(subs);
       } catch (err) {
         if (!(err instanceof AzureError)) throw err;
-        await writer.discardSubscriptions(subs);
+        writer.discardBatch();
         if (subs.length === 1) {
           const scope = scopes.find((s) => s.kind === 'subscription' && sameId(s.scopeId, subs[0]!));
           const { status, error } = scopeError(err);
@@ -182,27 +180,46 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
     };
 
     const scanSubscriptions = async (subs: string[]): Promise<void> => {
+      writer.startBatch();
+      // The three summaries and the first page of findings are asked at once (the quota pacer counts
+      // them in flight): the batch then waits one latency for them instead of four.
+      const findingRows = graph({ query: failingResourcesQuery(baselineNames), subscriptions: subs }, 'findings');
+      const firstFinding = findingRows.next();
+      firstFinding.catch(() => undefined);
       const machines = new Map<string, number>();
-      for await (const row of graph({ query: machinesQuery(), subscriptions: subs }, 'machines')) {
-        machines.set(String(row.subscriptionId).toLowerCase(), Number(row.machines));
-      }
       const totals = new Map<string, { sub: string; baseline: string; compliance: Compliance; machines: number }>();
       const assigned = new Map<string, number>();
-      for await (const row of graph({ query: assignmentTotalsQuery(baselineNames), subscriptions: subs }, 'totals')) {
-        const sub = String(row.subscriptionId).toLowerCase();
-        const baseline = index.names.get(String(row.baseline).toLowerCase()) ?? String(row.baseline);
-        const status = String(row.compliance ?? '');
-        const compliance: Compliance = status === 'Compliant' ? 'Compliant' : status === 'NonCompliant' ? 'NonCompliant' : 'Pending';
-        const n = Number(row.machines);
-        const key = `${sub}\u0000${baseline}\u0000${compliance}`;
-        totals.set(key, { sub, baseline, compliance, machines: (totals.get(key)?.machines ?? 0) + n });
-        assigned.set(`${sub}\u0000${baseline}`, (assigned.get(`${sub}\u0000${baseline}`) ?? 0) + n);
-      }
       const exemptionRows: ExemptionRow[] = [];
-      for await (const row of graph({ query: exemptionsQuery(), subscriptions: subs }, 'exemptions')) exemptionRows.push(row as unknown as ExemptionRow);
+      try {
+        await Promise.all([
+          (async () => {
+            for await (const row of graph({ query: machinesQuery(), subscriptions: subs }, 'machines')) {
+              machines.set(String(row.subscriptionId).toLowerCase(), Number(row.machines));
+            }
+          })(),
+          (async () => {
+            for await (const row of graph({ query: assignmentTotalsQuery(baselineNames), subscriptions: subs }, 'totals')) {
+              const sub = String(row.subscriptionId).toLowerCase();
+              const baseline = index.names.get(String(row.baseline).toLowerCase()) ?? String(row.baseline);
+              const status = String(row.compliance ?? '');
+              const compliance: Compliance = status === 'Compliant' ? 'Compliant' : status === 'NonCompliant' ? 'NonCompliant' : 'Pending';
+              const n = Number(row.machines);
+              const key = `${sub}\u0000${baseline}\u0000${compliance}`;
+              totals.set(key, { sub, baseline, compliance, machines: (totals.get(key)?.machines ?? 0) + n });
+              assigned.set(`${sub}\u0000${baseline}`, (assigned.get(`${sub}\u0000${baseline}`) ?? 0) + n);
+            }
+          })(),
+          (async () => {
+            for await (const row of graph({ query: exemptionsQuery(), subscriptions: subs }, 'exemptions')) exemptionRows.push(row as unknown as ExemptionRow);
+          })(),
+        ]);
+      } catch (err) {
+        await findingRows.return(undefined);
+        throw err;
+      }
       const exemptions = new Exemptions(exemptionRows);
-      for await (const row of graph({ query: failingResourcesQuery(baselineNames), subscriptions: subs }, 'findings')) {
-        const finding = index.finding(row as unknown as FailingResourceRow);
+      for (let r = await firstFinding; !r.done; r = await findingRows.next()) {
+        const finding = index.finding(r.value as unknown as FailingResourceRow);
         const exempted = finding.waived ? undefined : exemptions.reasonFor(finding.machineId, finding.baseline);
         await writer.appendFinding(exempted ? { ...finding, waived: true, waiverReason: exempted } : finding);
       }

@@ -461,6 +461,21 @@ export class ArmEmulator {
       }
       case 'Resources':
         return this.resourceGraph(body ?? {});
+      case 'ManagementGroups_GetDescendants': {
+        // Every subscription whose ancestors chain (resourcecontainers rows) names the group —
+        // forbidden ones included: the group's readers see its descendants, as in ARM.
+        const group = matched.params.groupId!;
+        const subs = this.subscriptionsUnder(new Set([group.toLowerCase()]));
+        if (subs.size === 0) return armError(404, 'NotFound', `The management group '${group}' was not found or has no descendants the emulator knows.`);
+        const names = new Map<string, string>();
+        for (const r of this.tableRows('resourcecontainers')) if (String(r.type) === 'microsoft.resources/subscriptions') names.set(String(r.subscriptionId).toLowerCase(), String(r.name));
+        return this.page(op, path, query, [...subs].sort().map((sub) => ({
+          id: `/subscriptions/${sub}`,
+          type: 'Microsoft.Management/managementGroups/subscriptions',
+          name: sub,
+          properties: { displayName: names.get(sub) ?? sub, parent: { id: `/providers/Microsoft.Management/managementGroups/${group}` } },
+        })));
+      }
       default:
         break;
     }
