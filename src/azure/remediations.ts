@@ -13,6 +13,7 @@
  * - `POST …/{name}/listDeployments` pages the deployments (one per remediated resource) with their
  *   status and error.
  */
+import type { RemediationBody } from '../rollout/remediation/plan.js';
 import { API_VERSIONS } from './api-versions.js';
 import { getResource, listResources, putResource } from './arm-resource.js';
 import { restPath, type ArmRestClient } from './arm-rest-client.js';
@@ -30,18 +31,6 @@ export const TERMINAL_STATES = ['Succeeded', 'Failed', 'Canceled', 'Complete'] a
 /** True when a task in `state` will not change any more. */
 export function isTerminal(state: string | undefined): boolean {
   return state !== undefined && TERMINAL_STATES.some((s) => s.toLowerCase() === state.toLowerCase());
-}
-
-export interface RemediationBody {
-  properties: {
-    policyAssignmentId: string;
-    policyDefinitionReferenceId?: string;
-    resourceDiscoveryMode: 'ExistingNonCompliant';
-    filters: { resourceIds: string[] };
-    parallelDeployments: number;
-    failureThreshold: { percentage: number };
-    resourceCount?: number;
-  };
 }
 
 export interface Remediation {
@@ -75,6 +64,8 @@ export interface RemediationDeployment {
 export function remediationId(scope: string, name: string): string {
   return `/${scope.replace(/^\/+|\/+$/g, '')}/providers/Microsoft.PolicyInsights/remediations/${name}`;
 }
+
+export type { RemediationBody };
 
 export async function putRemediation(client: ArmRestClient, id: string, body: RemediationBody): Promise<Remediation> {
   return (await putResource<Remediation>(client, id, REMEDIATIONS_API_VERSION, body)).body;

@@ -13,7 +13,7 @@
  * (TREND_DAYS), or from the compared scan if that is older.
  */
 import { compareScans, complianceOverTime, type RuleTrend } from './history/trends.js';
-import type { HistoryStore, ScanRecord } from './history/store.js';
+import type { FindingRecord, HistoryStore, ScanRecord } from './history/store.js';
 import { DriftscanError } from '../core/diagnostics.js';
 
 /** How far back the series over time reach from the latest scan. */
@@ -24,16 +24,9 @@ export const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'unknown'] a
 export type Change = 'newly-drifted' | 'fixed' | 'still-drifting';
 
 /** One (machine, baseline, rule) in a change list. */
-export interface MachineFinding {
+export interface MachineFinding extends Omit<FindingRecord, 'waived' | 'waiverReason'> {
   change: Change;
-  machineId: string;
-  subscriptionId: string;
-  baseline: string;
-  ruleId: string;
-  severity: string;
-  expected: string;
-  /** What the machine reported: in the latest scan, or for `fixed` in the earlier scan. */
-  reason: string;
+  /** `reason`: what the machine reported — in the latest scan, or for `fixed` in the earlier scan. */
   /** When this drift was first seen (ISO date-time); for `fixed`, as the earlier scan had it. */
   firstSeen: string;
   /** Whole days from `firstSeen` to the latest scan (for `fixed`: how long it drifted, up to the scan that found it fixed). */

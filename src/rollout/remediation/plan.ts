@@ -78,15 +78,19 @@ export interface PlannedTask {
   machines: PlannedMachine[];
   /** Machines of the batch left out because a running task of someone else holds them. */
   skipped: Array<{ machineId: string; task: string }>;
-  body: {
-    properties: {
-      policyAssignmentId: string;
-      policyDefinitionReferenceId?: string;
-      resourceDiscoveryMode: 'ExistingNonCompliant';
-      filters: { resourceIds: string[] };
-      parallelDeployments: number;
-      failureThreshold: { percentage: number };
-    };
+  body: RemediationBody;
+}
+
+/** The body of a remediation task PUT (PolicyInsights 2024-10-01, Remediations_CreateOrUpdateAtResource and its scope siblings). */
+export interface RemediationBody {
+  properties: {
+    policyAssignmentId: string;
+    policyDefinitionReferenceId?: string;
+    resourceDiscoveryMode: 'ExistingNonCompliant';
+    filters: { resourceIds: string[] };
+    parallelDeployments: number;
+    failureThreshold: { percentage: number };
+    resourceCount?: number;
   };
 }
 
