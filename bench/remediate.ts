@@ -18,7 +18,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { median, met, repoRoot, rounds, spread, times } from './support.js';
@@ -99,7 +99,7 @@ export async function benchRemediate(): Promise<void> {
     const taskMs = STEP_MS * (1 + Math.ceil(LIMIT / 10));
     const floor = median(s.plan) + Math.ceil(expectedTasks / LIMIT) * taskMs;
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    out(`\nremediate: ${DRIFTED.toLocaleString('en')} drifted machines (${perSub.join(' + ')}) over 3 assignments, tasks on a ${STEP_MS} ms clock (one task: ${taskMs} ms), tenant limit ${LIMIT}, ${n} rounds after 1 warm-up; machine loaded by other work: figures are noisy`);
+    out(`\nremediate: ${DRIFTED.toLocaleString('en')} drifted machines (${perSub.join(' + ')}) over 3 assignments, tasks on a ${STEP_MS} ms clock (one task: ${taskMs} ms), tenant limit ${LIMIT}, ${n} rounds after 1 warm-up; load average ${loadavg()[0]!.toFixed(1)} at the start`);
     out(`tasks opened per --apply --wait: ${[...new Set(s.tasks)].join(', ')}; target ${expectedTasks} (⌈n/100⌉ per assignment): ${met(s.tasks.every((t) => t === expectedTasks))}`);
     out(`peak running tasks (emulator): max ${Math.max(...s.peak)}; target ≤ ${LIMIT}: ${met(Math.max(...s.peak) <= LIMIT)}`);
     out(`node -e "": median ${median(s.node).toFixed(0)} ms (${spread(s.node)} ms)`);
