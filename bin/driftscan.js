@@ -2,7 +2,7 @@
 // Thin launcher: the CLI is compiled to dist/ by `npm ci` (prepare) or `npm run build`, which also
 // bundles it into one CommonJS script (scripts/bundle-cli.ts); the bundle starts faster because
 // Node compiles one file instead of loading ~100 modules, and faster again from V8's code cache,
-// which this launcher keeps beside the bundle (see loadBundle). The tsc output is used instead
+// which this launcher keeps beside the bundle (see runBundle). The tsc output is used instead
 // when there is no bundle, when it is older than the tsc output (tsc was run again without
 // re-bundling), or with DRIFTSCAN_UNBUNDLED=1.
 //
@@ -26,11 +26,17 @@ function usableBundle() {
   return b !== undefined && (u === undefined || b.mtimeMs >= u.mtimeMs) ? b : undefined;
 }
 
+/** Caches to write after the run: one per bundle run without a sound cache. */
+const pendingCaches = [];
+
 /**
- * Compiles and runs the bundle as Node runs a CommonJS module, from V8's code cache when there is
- * a sound one for this exact bundle file and this Node (version and architecture, in the cache's
- * name). Returns the bundle's `main` and a function that writes a fresh cache after the run (so it
- * holds the functions the run compiled) when there was none or it was not used.
+ * Compiles and runs a bundle file as Node runs a CommonJS module, from V8's code cache when there
+ * is a sound one for this exact bundle file and this Node (version and architecture, in the
+ * cache's name), and returns its exports. The core bundle (driftscan.cjs) gets this function as
+ * `module.driftscanRunBundle`, with which it runs the lazy bundle (driftscan-azure.cjs: the Azure
+ * and fleet commands) on first use, each with its own cache; the core checks that the lazy bundle
+ * is from its own build. A bundle run without a sound cache has one written after the run (so it
+ * holds the functions the run compiled).
  *
  * A cache must never change what runs. Its first line stamps the bundle's size, mtime and inode
  * (every build deletes the folder, caches included, and a bundle rewritten in place gets a new
@@ -38,30 +44,36 @@ function usableBundle() {
  * length, but not the data (a flipped byte was accepted or crashed Node 20), so a cache whose CRC
  * does not match is not handed to V8. Without zlib.crc32 (Node < 20.15) there is no cache.
  */
-function loadBundle(stat) {
+function runBundle(file, stat = statSync(file)) {
   const { Script } = require('node:vm');
   const { createRequire, wrap } = require('node:module');
   const { crc32 } = require('node:zlib');
-  const cacheFile = `${bundle}.${process.version}-${process.arch}.v8cache`;
+  const cacheFile = `${file}.${process.version}-${process.arch}.v8cache`;
   const stamp = `driftscan-v8cache ${stat.size} ${stat.mtimeMs} ${stat.ino}`;
   let cachedData;
   if (crc32 !== undefined) {
     try {
-      const file = readFileSync(cacheFile);
-      const newline = file.indexOf(10);
-      const header = file.toString('latin1', 0, newline);
-      const data = file.subarray(newline + 1);
+      const cache = readFileSync(cacheFile);
+      const newline = cache.indexOf(10);
+      const header = cache.toString('latin1', 0, newline);
+      const data = cache.subarray(newline + 1);
       if (newline > 0 && header === `${stamp} ${crc32(data)}`) cachedData = data;
     } catch {
       // No cache yet (or unreadable): compile from source.
     }
   }
-  // The build makes the bundle pure ASCII, so Latin-1 reads it exactly, without decoding UTF-8.
-  const script = new Script(wrap(readFileSync(bundle, 'latin1')), { filename: bundle, cachedData });
-  const module = { exports: {} };
-  script.runInThisContext().call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  const saveCache = async () => {
-    if (crc32 === undefined || (cachedData !== undefined && !script.cachedDataRejected)) return;
+  // The build makes the bundles pure ASCII, so Latin-1 reads them exactly, without decoding UTF-8.
+  const script = new Script(wrap(readFileSync(file, 'latin1')), { filename: file, cachedData });
+  const module = { exports: {}, driftscanRunBundle: (other) => runBundle(other) };
+  if (crc32 !== undefined && (cachedData === undefined || script.cachedDataRejected)) pendingCaches.push({ script, cacheFile, stamp });
+  script.runInThisContext().call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
+
+/** Writes the caches runBundle left pending. */
+async function saveCaches() {
+  const { crc32 } = require('node:zlib');
+  for (const { script, cacheFile, stamp } of pendingCaches) {
     try {
       const data = script.createCachedData();
       // Written like every driftscan output (a temp file, then rename), so a concurrent run reads
@@ -71,8 +83,7 @@ function loadBundle(stat) {
     } catch {
       // A read-only install: run without a cache, as before.
     }
-  };
-  return { main: module.exports.main, saveCache };
+  }
 }
 
 async function launch() {
@@ -84,9 +95,9 @@ async function launch() {
     process.exitCode = await main(process.argv.slice(2));
     return;
   }
-  const { main, saveCache } = loadBundle(stat);
+  const { main } = runBundle(bundle, stat);
   process.exitCode = await main(process.argv.slice(2));
-  await saveCache();
+  await saveCaches();
 }
 
 void launch();

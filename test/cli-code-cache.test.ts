@@ -23,7 +23,7 @@ interface Install {
   root: string;
   cache: string;
   bundle: string;
-  run: (env?: NodeJS.ProcessEnv) => { status: number | null; stdout: string; stderr: string };
+  run: (env?: NodeJS.ProcessEnv, args?: string[]) => { status: number | null; stdout: string; stderr: string };
 }
 
 /** A copy of the installed CLI whose bundle folder is its own, without a code cache. */
@@ -40,8 +40,9 @@ function withInstall(fn: (install: Install) => void): void {
     }
     const bundle = join(src, 'bundle', 'driftscan.cjs');
     copyFileSync(join(repoRoot, 'dist', 'src', 'bundle', 'driftscan.cjs'), bundle);
-    const run = (env: NodeJS.ProcessEnv = {}) => {
-      const r = spawnSync(process.execPath, [join(root, 'bin', 'driftscan.js'), ...ARGS], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' });
+    copyFileSync(join(repoRoot, 'dist', 'src', 'bundle', 'driftscan-azure.cjs'), join(src, 'bundle', 'driftscan-azure.cjs'));
+    const run = (env: NodeJS.ProcessEnv = {}, args: string[] = ARGS) => {
+      const r = spawnSync(process.execPath, [join(root, 'bin', 'driftscan.js'), ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
     fn({ root, cache: join(src, 'bundle', CACHE), bundle, run });
@@ -111,5 +112,46 @@ test('a code cache that cannot be written is skipped silently', { skip }, () => 
     assert.deepEqual(install.run(), expected);
     assert.deepEqual(install.run(), expected);
     assert.ok(statSync(install.cache).isDirectory());
+  });
+});
+
+const LAZY_CACHE = `driftscan-azure.cjs.${process.version}-${process.arch}.v8cache`;
+
+test('check never reads the lazy Azure bundle; an Azure command runs it, with its own code cache', { skip }, () => {
+  withInstall((install) => {
+    const dir = join(install.root, 'dist', 'src', 'bundle');
+    const lazy = join(dir, 'driftscan-azure.cjs');
+    const expected = reference(install);
+    // check runs and caches the core bundle only: without the lazy bundle it prints the same.
+    assert.deepEqual(install.run(), expected);
+    assert.ok(!existsSync(join(dir, LAZY_CACHE)), 'check ran the lazy bundle');
+    const kept = readFileSync(lazy);
+    rmSync(lazy);
+    assert.deepEqual(install.run(), expected, 'check needs the lazy bundle');
+    writeFileSync(lazy, kept);
+    // compile's implementation is in the lazy bundle: it runs it, writes its cache, then runs from it.
+    const out = join(install.root, 'build');
+    const compile = ['compile', 'policies/rdp-access-denied.yaml', '--out', out];
+    const unbundled = install.run({ DRIFTSCAN_UNBUNDLED: '1' }, compile);
+    assert.equal(unbundled.status, 0, unbundled.stderr);
+    const manifest = readFileSync(join(out, 'manifest.json'), 'utf8');
+    rmSync(out, { recursive: true });
+    assert.deepEqual(install.run({}, compile), unbundled);
+    assert.equal(readFileSync(join(out, 'manifest.json'), 'utf8'), manifest);
+    assert.ok(existsSync(join(dir, LAZY_CACHE)), 'compile wrote no code cache for the lazy bundle');
+    const written = inode(join(dir, LAZY_CACHE));
+    rmSync(out, { recursive: true });
+    assert.deepEqual(install.run({}, compile), unbundled);
+    assert.equal(inode(join(dir, LAZY_CACHE)), written, 'the lazy bundle\'s sound cache was not used');
+    // Without the lazy bundle compile fails (it is really there), naming the file.
+    rmSync(lazy);
+    const missing = install.run({}, compile);
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, /driftscan-azure\.cjs/);
+    // A lazy bundle from another build is refused, not run against this core.
+    writeFileSync(lazy, "exports.buildId = 'another-build'; exports.link = () => {}; exports.modules = {};\n");
+    const stale = install.run({}, compile);
+    assert.notEqual(stale.status, 0);
+    assert.match(stale.stderr, /driftscan-azure\.cjs is from another build than the bundle beside it: run npm run build/);
   });
 });

@@ -61,3 +61,19 @@ test('the eagerly defined --format choices are the formats the writers accept', 
   assert.deepEqual(choices(runCli(['check', '--help']).stdout), [...REPORT_FORMATS]);
   assert.deepEqual(choices(runCli(['export', '--help']).stdout), [...EXPORT_FORMATS]);
 });
+
+test('each command is registered under the name it is run by (main registers only the one run); --help and a misspelt command still see them all', async () => {
+  const [{ Command }, { commands }] = await Promise.all([import('commander'), import('../src/cli/commands/index.js')]);
+  for (const [name, register] of Object.entries(commands)) {
+    const program = new Command('driftscan');
+    register(program, () => {});
+    assert.deepEqual(program.commands.map((c) => c.name()), [name]);
+  }
+  // --help still lists every command (main registers all when no command is named).
+  const help = runCli(['--help']);
+  for (const name of Object.keys(commands)) assert.match(help.stdout, new RegExp(`^  ${name}\\b`, 'm'), name);
+  // A misspelt command is still answered with the closest one.
+  const typo = runCli(['chek']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /unknown command 'chek'[\s\S]*check/);
+});

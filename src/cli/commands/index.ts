@@ -1,6 +1,6 @@
 /**
- * The commands the CLI offers. Each module exports `register(program, setExit)`; add a command
- * by adding its module here.
+ * The commands the CLI offers, by name (the name each registers, in `--help` order). Each module
+ * exports `register(program, setExit)`; add a command by adding its module here.
  */
 import type { RegisterCommand } from '../command.js';
 import { register as check } from './check.js';
@@ -18,4 +18,6 @@ import { register as history } from './history.js';
 import { register as remediate } from './remediate.js';
 import { register as report } from './report.js';
 
-export const commands: RegisterCommand[] = [check, validate, collector, schema, exportHive, compile, packageCmd, publish, deploy, assign, scan, history, report, remediate];
+export const commands: Readonly<Record<string, RegisterCommand>> = {
+  check, validate, collector, schema, export: exportHive, compile, package: packageCmd, publish, deploy, assign, scan, history, report, remediate,
+};
