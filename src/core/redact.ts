@@ -64,13 +64,18 @@ export function redactSecrets(text: string): string {
   // USERINFO and JWT cannot start with a literal, so they would try every position of a long
   // report; most text has no "://" or "eyJ" at all, which one native search tells.
   const noUserinfo = text.includes('://') ? text.replace(USERINFO, '$1$2REDACTED@') : text;
-  const noKeys = noUserinfo
-    .replace(QUERY_PARAM, (m, sep: string, name: string) => (SECRET_PARAMS.has(safeDecode(name).toLowerCase()) ? `${sep}${name}=REDACTED` : m))
-    .replace(BARE_SIGNATURE, (m, before: string, name: string, value: string) => (value === 'REDACTED' ? m : `${before}${name}=REDACTED`))
-    .replace(CONNECTION_KEY, '$1$2=REDACTED');
-  return (noKeys.includes('eyJ') ? noKeys.replace(JWT, '$1REDACTED') : noKeys)
-    .replace(/\b(Bearer|bearer)(\s+)([A-Za-z0-9._~+/=-]{16,})/g, (m, scheme: string, space: string, token: string) => (looksLikeToken(token) ? `${scheme}${space}REDACTED` : m))
-    .replace(/\b(Basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])/g, (m, scheme: string, space: string, b64: string) => (isBasicCredential(b64) ? `${scheme}${space}REDACTED` : m));
+  // Each pattern below needs a literal ('=' for parameters and keys, 'eyJ', 'earer', 'Basic'):
+  // text without it is passed over without running (or, on a CLI's first line, compiling) the regex.
+  const noKeys = noUserinfo.includes('=')
+    ? noUserinfo
+      .replace(QUERY_PARAM, (m, sep: string, name: string) => (SECRET_PARAMS.has(safeDecode(name).toLowerCase()) ? `${sep}${name}=REDACTED` : m))
+      .replace(BARE_SIGNATURE, (m, before: string, name: string, value: string) => (value === 'REDACTED' ? m : `${before}${name}=REDACTED`))
+      .replace(CONNECTION_KEY, '$1$2=REDACTED')
+    : noUserinfo;
+  let out = noKeys.includes('eyJ') ? noKeys.replace(JWT, '$1REDACTED') : noKeys;
+  if (out.includes('earer')) out = out.replace(/\b(Bearer|bearer)(\s+)([A-Za-z0-9._~+/=-]{16,})/g, (m, scheme: string, space: string, token: string) => (looksLikeToken(token) ? `${scheme}${space}REDACTED` : m));
+  if (out.includes('Basic')) out = out.replace(/\b(Basic)(\s+)([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])/g, (m, scheme: string, space: string, b64: string) => (isBasicCredential(b64) ? `${scheme}${space}REDACTED` : m));
+  return out;
 }
 
 /**
