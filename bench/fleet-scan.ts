@@ -13,14 +13,14 @@
  * assignment totals, policy exemptions) + ⌈non-compliant rows / 1000⌉; wall ≤ 1.2 ×
  * floor; peak RSS ≤ 300 MB.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
 import { median, met, repoRoot, rounds, spread, times } from './support.js';
 import { Fleet, subscriptionIds, type FleetSpec } from '../test/support/fleet-fixtures.js';
 import { TOKEN } from '../test/support/azure-fixtures.js';
+import { EmulatorProcess } from './emulator-process.js';
 
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 100_000);
 const BASELINES = Number(process.env.BENCH_BASELINES ?? 5);
@@ -31,23 +31,6 @@ const NAIVE_SAMPLE = Number(process.env.BENCH_NAIVE_SAMPLE ?? 200);
 function baselineYaml(n: number): string {
   const rules = Array.from({ length: RULES }, (_, r) => `    - id: fleet-${n}-rule-${r}\n      title: rule ${r}\n      severity: ${['critical', 'high', 'medium', 'low'][r % 4]}\n      registryValue:\n        path: HKLM\\SOFTWARE\\Contoso\\F${n}\n        name: V${r}\n        type: DWord\n        equals: ${r}\n`);
   return `apiVersion: driftscan/v1\nkind: Baseline\nmetadata:\n  name: fleet-${n}\n  version: 1.0.0\n  title: fleet ${n}\nspec:\n  assignment:\n    type: Audit\n  rules:\n${rules.join('')}`;
-}
-
-class EmulatorProcess {
-  private readonly lines: Interface;
-  private readonly waiting: Array<(line: string) => void> = [];
-  constructor(readonly child: ChildProcess) {
-    this.lines = createInterface({ input: child.stdout! });
-    this.lines.on('line', (l) => this.waiting.shift()?.(l));
-  }
-  next(): Promise<string> {
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  async count(): Promise<{ graph: number; arm: number }> {
-    const line = this.next();
-    this.child.stdin!.write('count\n');
-    return JSON.parse(await line) as { graph: number; arm: number };
-  }
 }
 
 export async function benchFleet(): Promise<void> {
@@ -66,7 +49,7 @@ export async function benchFleet(): Promise<void> {
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'fleet-emulator.js'), JSON.stringify(spec), String(LATENCY)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const emulator = new EmulatorProcess(child);
   try {
-    const { endpoint } = JSON.parse(await emulator.next()) as { endpoint: string };
+    const { endpoint } = await emulator.ask<{ endpoint: string }>();
     const env = { ...process.env, DRIFTSCAN_ARM_ENDPOINT: endpoint, DRIFTSCAN_ARM_TOKEN: TOKEN };
     const scan = () => {
       const t = performance.now();
@@ -84,7 +67,7 @@ export async function benchFleet(): Promise<void> {
     // its cache, as Resource Graph's own compute is not what this measures.
     scan();
     naive();
-    await emulator.count();
+    await emulator.ask<{ graph: number; arm: number }>('count');
     const n = rounds(3);
     const walls: number[] = [];
     const floors: number[] = [];
@@ -93,12 +76,12 @@ export async function benchFleet(): Promise<void> {
     let counts = { graph: 0, arm: 0 };
     for (let round = 1; round <= n; round++) {
       const s = scan();
-      counts = await emulator.count();
+      counts = await emulator.ask<{ graph: number; arm: number }>('count');
       walls.push(s.ms);
       floors.push((counts.graph + counts.arm) * LATENCY);
       rss.push(s.rssMb);
       const v = naive();
-      await emulator.count();
+      await emulator.ask<{ graph: number; arm: number }>('count');
       naivePerRequest.push(v.ms / v.requests);
     }
     const bound = 3 + Math.ceil(truth.failingRows / 1000);

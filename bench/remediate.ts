@@ -16,14 +16,14 @@
  * PUTs, polling granularity and listing deployments). Also: tasks opened = ⌈n/100⌉ per
  * assignment, peak ≤ 100.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
 import { median, met, repoRoot, rounds, spread, times } from './support.js';
 import { Fleet, subscriptionIds, type FleetSpec } from '../test/support/fleet-fixtures.js';
 import { TOKEN } from '../test/support/azure-fixtures.js';
+import { EmulatorProcess } from './emulator-process.js';
 
 const DRIFTED = Number(process.env.BENCH_REMEDIATE_MACHINES ?? 10_000);
 const STEP_MS = Number(process.env.BENCH_REMEDIATE_STEP_MS ?? 100);
@@ -31,20 +31,6 @@ const RULES = 4;
 const LIMIT = 100;
 
 const BASELINE = `apiVersion: driftscan/v1\nkind: Baseline\nmetadata:\n  name: fleet-0\n  version: 1.0.0\n  title: fleet 0\nspec:\n  assignment:\n    type: ApplyAndMonitor\n  rules:\n${Array.from({ length: RULES }, (_, r) => `    - id: fleet-0-rule-${r}\n      title: rule ${r}\n      severity: high\n      registryValue:\n        path: HKLM\\SOFTWARE\\Contoso\\F0\n        name: V${r}\n        type: DWord\n        equals: ${r}\n`).join('')}`;
-
-class EmulatorProcess {
-  private readonly lines: Interface;
-  private readonly waiting: Array<(line: string) => void> = [];
-  constructor(readonly child: ChildProcess) {
-    this.lines = createInterface({ input: child.stdout! });
-    this.lines.on('line', (l) => this.waiting.shift()?.(l));
-  }
-  async ask<T>(cmd?: string): Promise<T> {
-    const line = new Promise<string>((resolve) => this.waiting.push(resolve));
-    if (cmd) this.child.stdin!.write(`${cmd}\n`);
-    return JSON.parse(await line) as T;
-  }
-}
 
 export async function benchRemediate(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-bench-remediate-'));
