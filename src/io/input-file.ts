@@ -25,8 +25,18 @@ export interface InputFile {
   close(): void;
 }
 
+/** A file opened on the disk: it can also be read whole through its descriptor. */
+export interface OpenedInputFile extends InputFile {
+  /**
+   * The whole file, read through this descriptor to its end. A FIFO must be read through the
+   * descriptor that opened it: closing it and opening the path again loses what the writer already
+   * put in the pipe (and a writer that has finished never opens it again, so the second open hangs).
+   */
+  readAll(): Buffer;
+}
+
 /** Opens `file` for `InputFile.read`; failures are worded as `readInputFile` words them. */
-export function openInputFile(file: string, what?: string): InputFile {
+export function openInputFile(file: string, what?: string): OpenedInputFile {
   let fd: number;
   let size: number;
   let regular: boolean;
@@ -60,6 +70,13 @@ export function openInputFile(file: string, what?: string): InputFile {
         throw inputError(file, what, err);
       }
       return done;
+    },
+    readAll() {
+      try {
+        return readFileSync(fd);
+      } catch (err) {
+        throw inputError(file, what, err);
+      }
     },
     close: () => closeSync(fd),
   };

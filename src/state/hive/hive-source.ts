@@ -229,8 +229,12 @@ export function openHiveFile(file: string): Hive {
     source.read(head, 0, head.length, 0);
     if (!hiveDirtiness(head) || findLogs(file).length === 0) return Hive.openFile(source, { file });
   }
-  source.close();
-  const bytes = readInputFile(file, 'hive');
+  let bytes: Buffer;
+  try {
+    bytes = source.readAll();
+  } finally {
+    source.close();
+  }
   const logs = hiveDirtiness(bytes) ? findLogs(file).map((f) => ({ file: f, bytes: readInputFile(f, 'transaction log') })) : [];
   return Hive.open(bytes, logs.length > 0 ? { file, logs } : { file });
 }
