@@ -66,9 +66,10 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof AzureError && err.status === 404;
 }
 
-function oneLine(text: string): string {
+/** A service's message on one line, cut to `max` characters: services answer with pages of text. */
+export function oneLine(text: string, max = MAX_SERVICE_MESSAGE): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_SERVICE_MESSAGE ? `${flat.slice(0, MAX_SERVICE_MESSAGE - 1)}…` : flat;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 function formatAzureError(init: AzureErrorInit): string {

@@ -8,6 +8,8 @@
  */
 import { DriftscanError } from '../core/diagnostics.js';
 import { redactSecrets } from '../core/redact.js';
+import { oneLine } from '../azure/errors.js';
+import { pathOf } from '../azure/resource-id.js';
 
 export type TrackerService = 'GitHub' | 'Azure DevOps';
 
@@ -42,22 +44,9 @@ export class NotifyError extends DriftscanError {
   }
 }
 
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.replace(/[?#].*$/s, '');
-  }
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_SERVICE_MESSAGE ? `${flat.slice(0, MAX_SERVICE_MESSAGE - 1)}…` : flat;
-}
-
 function formatNotifyError(init: NotifyErrorInit): string {
   const what = `${init.method.toUpperCase()} ${pathOf(init.url)}`;
-  const said = init.serviceMessage ? oneLine(init.serviceMessage) : '';
+  const said = init.serviceMessage ? oneLine(init.serviceMessage, MAX_SERVICE_MESSAGE) : '';
   const reply = [init.status === undefined ? '' : `HTTP ${init.status}`, said].filter(Boolean).join(': ');
   const extra = [init.note, init.attempts !== undefined && init.attempts > 1 ? `${init.attempts} attempts` : ''].filter(Boolean).join(', ');
   let head: string;
