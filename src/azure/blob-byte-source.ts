@@ -26,6 +26,7 @@
  * snapshot fixes them); throttling, 5xx and time-outs that outlast the retries are service errors
  * (exit 3: the same command may pass later).
  */
+import { backoffMs, isRetriableStatus } from './policies/retry-policy.js';
 import { setMaxListeners } from 'node:events';
 import { AnonymousCredential, BlobClient, newPipeline } from '@azure/storage-blob';
 import { isRestError } from '@azure/core-rest-pipeline';
@@ -43,7 +44,7 @@ export interface BlobByteSourceOptions {
   tryTimeoutMs?: number;
   /** Tries per request, the first included; default 5. */
   maxTries?: number;
-  /** First back-off wait; doubles per retry up to 30 s. Default 500 ms. */
+  /** First back-off wait; doubles per retry up to 30 s, jittered within its upper half (backoffMs). Default 500 ms. */
   retryDelayMs?: number;
   /** `--verbose`: one line per request (method, blob URL without query, range, status, time). */
   verbose?: ((line: string) => void) | undefined;
@@ -145,7 +146,7 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
       if (status === 412) {
         return { retry: false, error: new DriftscanError(`the blob changed while it was being read (ETag ${etag ?? '?'} no longer matches: ${answer}): gate a snapshot, or a disk no VM is writing`, { location: { file: name }, cause: err }) };
       }
-      if (status === 408 || status === 429 || status >= 500) {
+      if (isRetriableStatus(status)) {
         return { retry: true, error: new DriftscanError(`Blob Storage kept failing ${what}: ${answer}`, { kind: 'service', location: { file: name }, cause: err }) };
       }
       return { retry: false, error: new DriftscanError(`Blob Storage refused ${what}: ${answer}`, { location: { file: name }, cause: err }) };
@@ -181,7 +182,7 @@ export async function openBlobByteSource(text: string, options: BlobByteSourceOp
           throw new DriftscanError(`${failure.error.detail} (${tried} attempts)`, { kind: 'service', location: { file: name }, cause: err });
         }
         stats.retries++;
-        const wait = Math.min(MAX_RETRY_DELAY_MS, retryDelayMs * 2 ** (tried - 1));
+        const wait = backoffMs(tried - 1, retryDelayMs, MAX_RETRY_DELAY_MS);
         try {
           await abortableSleep(wait, anySignal([deadline.signal, stop.signal]));
         } catch {
