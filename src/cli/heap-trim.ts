@@ -5,9 +5,9 @@
  * held while DuckDB commits and sorts (README, Fleet scan: where the peak RSS goes). A full GC of
  * the scan's small live heap takes a few milliseconds and overlaps the next page's latency.
  *
- * `gc` is reached without `--expose-gc` on the command line: the flag is set at run time and the
- * function taken from a fresh context, which is where V8 installs it. If that ever fails (a
- * runtime that refuses the flag), trimming is skipped: it is an optimisation, not a requirement.
+ * `gc` is reached without `--expose-gc` on the command line: the flag is set at run time, the
+ * function taken from a fresh context (where V8 installs it), and the flag cleared again. If that
+ * ever fails (a runtime that refuses the flag), trimming is skipped: it is an optimisation.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -19,6 +19,10 @@ function fullGc(): (() => void) | null {
   try {
     v8.setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
+    // Back as it was at once: V8 stamps code caches with a hash of the flags, so a cache the
+    // launcher writes after this run would otherwise be rejected by every run without the flag
+    // (and rewritten by every scan). The function taken keeps working.
+    v8.setFlagsFromString('--no-expose-gc');
     collect = typeof gc === 'function' ? (gc as () => void) : null;
   } catch {
     collect = null;
