@@ -75,7 +75,7 @@ function mdTable(head: string[], rows: unknown[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
 }
 
-export async function writeScanReport(store: HistoryStore, scanId: number, format: ScanFormat, write: (chunk: string) => void): Promise<void> {
+export async function writeScanReport(store: HistoryStore, scanId: number, format: ScanFormat, write: (chunk: string | Uint8Array) => void): Promise<void> {
   const summary = await scanSummary(store, scanId);
   const scopes = await store.query(`SELECT scope_id AS id, kind, display_name AS displayName, status, error FROM scan_scopes WHERE scan_id = $1 ORDER BY status <> 'ok' DESC, scope_id`, [scanId]);
   if (format === 'csv') {

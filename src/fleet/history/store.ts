@@ -202,21 +202,21 @@ export class HistoryStore {
   /**
    * Streams the rows of `sql` (a SELECT with no parameters) as CSV with a header line — RFC 4180
    * quoting, NULL as an empty field — written by DuckDB's own CSV writer to a temp file and read
-   * back in 1 MiB chunks: for a fleet's findings that is ~3× faster and ~60 MB leaner than turning
-   * each row into a JavaScript object (README, Fleet scan).
+   * back in 256 KiB chunks: for a fleet's findings that is ~3× faster and ~60 MB leaner than turning
+   * each row into a JavaScript object (README, Fleet scan). The chunks are bytes of one reused
+   * buffer, valid only during the call: `write` must use them at once (the output writers do). Not
+   * decoded to strings and encoded again: each 1 MiB string and its copy as bytes used to outlive
+   * the write until V8's next full collection — ~75 MB of a 164,410-finding scan's peak RSS.
    */
-  async streamCsv(sql: string, write: (chunk: string) => void): Promise<void> {
+  async streamCsv(sql: string, write: (chunk: Uint8Array) => void): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'driftscan-csv-'));
     try {
       const file = join(dir, 'rows.csv');
       await this.connection.run(`COPY (${sql}) TO ${sqlString(file)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', ESCAPE '"', NEW_LINE '\\n')`);
       const fd = openSync(file, 'r');
       try {
-        const buf = Buffer.alloc(1 << 20);
-        const decoder = new TextDecoder('utf-8');
-        for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) write(decoder.decode(buf.subarray(0, n), { stream: true }));
-        const tail = decoder.decode();
-        if (tail) write(tail);
+        const buf = Buffer.allocUnsafe(256 << 10);
+        for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) write(buf.subarray(0, n));
       } finally {
         closeSync(fd);
       }
