@@ -27,6 +27,57 @@ async function scan(store: HistoryStore, at: string, findings: FindingRecord[], 
   await w.commit({ finishedAt: new Date(at), complete: status === 'ok', requests: 2 });
 }
 
+test('history store: a store written at schema version 2 keeps every finding, word for word, through migration 3 (findings split into finding_rows + scan_rules behind a view)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'driftscan-history-v2-'));
+  try {
+    const path = join(dir, 'history.duckdb');
+    // Built as driftscan at schema version 2 built it: migrations 1 and 2 only, findings in the table.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(path);
+    const c = await instance.connect();
+    const { SCHEMA_TABLE } = await import('../src/fleet/history/schema.js');
+    await c.run(SCHEMA_TABLE);
+    for (const m of MIGRATIONS.filter((x) => x.version <= 2)) {
+      for (const sql of m.statements) await c.run(sql);
+      await c.run('INSERT INTO driftscan_schema VALUES ($1, $2, now(), $3)', [m.version, m.summary, '0.1.0']);
+    }
+    await c.run(`INSERT INTO scans VALUES (1, TIMESTAMPTZ '2026-01-05 00:00:00+00', TIMESTAMPTZ '2026-01-05 00:10:00+00', true, 1, '0.1.0', ['b1', 'b2'], 6, 2, 3, 4)`);
+    await c.run(`INSERT INTO scan_scopes VALUES (1, '${SUB}', 'subscription', NULL, 'ok', NULL)`);
+    await c.run(`INSERT INTO findings VALUES
+      (1, '/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm1', '${SUB}', 'b1', 'r1', 'high', 'HKLM\\SOFTWARE\\X → V: DWORD 1', 'expected 1, found 0', false, NULL, TIMESTAMPTZ '2026-01-05 00:00:00+00'),
+      (1, '/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm2', '${SUB}', 'b1', 'r1', 'high', 'HKLM\\SOFTWARE\\X → V: DWORD 1', 'expected 1, found 2', false, NULL, TIMESTAMPTZ '2026-01-05 00:00:00+00'),
+      (1, '/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm2', '${SUB}', 'b2', 'r1', 'low', 'another rule with the same id', 'found nothing', true, 'change window', TIMESTAMPTZ '2025-12-29 00:00:00+00'),
+      (1, '/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm3', '${SUB}', 'b2', 'gone', 'unknown', '(rule gone is not in the loaded baselines)', '', false, NULL, TIMESTAMPTZ '2026-01-05 00:00:00+00')`);
+    const before = (await c.runAndReadAll('SELECT * FROM findings ORDER BY ALL')).getRowObjectsJson();
+    c.closeSync();
+    instance.closeSync();
+
+    const store = await HistoryStore.open(path);
+    try {
+      assert.equal(await store.schemaVersion(), 3);
+      const after = (await store.connection.runAndReadAll('SELECT * FROM findings ORDER BY ALL')).getRowObjectsJson();
+      assert.deepEqual(after, before);
+      assert.deepEqual(await store.query('SELECT scan_id, baseline, rule_id, severity FROM scan_rules ORDER BY ALL'), [
+        { scan_id: 1, baseline: 'b1', rule_id: 'r1', severity: 'high' },
+        { scan_id: 1, baseline: 'b2', rule_id: 'gone', severity: 'unknown' },
+        { scan_id: 1, baseline: 'b2', rule_id: 'r1', severity: 'low' },
+      ]);
+      // A scan written after the migration joins the same view, its rules stored once.
+      await scan(store, '2026-01-12T00:00:00Z', [finding('vm1', 'r1'), finding('vm2', 'r1'), finding('vm4', 'r2')], [['NonCompliant', 3]]);
+      assert.deepEqual(await store.query('SELECT rule_id, count(*) AS n FROM scan_rules WHERE scan_id = 2 GROUP BY rule_id ORDER BY rule_id'), [{ rule_id: 'r1', n: 1 }, { rule_id: 'r2', n: 1 }]);
+      assert.deepEqual(await store.query(`SELECT right(machine_id, 3) AS vm, severity, expected, strftime(first_seen AT TIME ZONE 'UTC', '%Y-%m-%d') AS d FROM findings WHERE scan_id = 2 ORDER BY machine_id`), [
+        { vm: 'vm1', severity: 'high', expected: 'x', d: '2026-01-05' },
+        { vm: 'vm2', severity: 'high', expected: 'x', d: '2026-01-05' },
+        { vm: 'vm4', severity: 'high', expected: 'x', d: '2026-01-12' },
+      ]);
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('history store: migrations recorded, scans listed, waived-only machines counted Waived, first_seen kept across unbroken drift only', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'driftscan-history-'));
   try {

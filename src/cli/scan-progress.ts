@@ -21,6 +21,7 @@ function describe(e: ScanEvent, rows: Record<string, number>): string | undefine
     case 'shrink': return `page too large for Resource Graph: asking again with $top ${e.top}`;
     case 'scope-failed': return `${e.scope.kind} ${e.scope.scopeId} not scanned (${e.scope.status}): ${e.scope.error}`;
     case 'retry-split': return `a batch of ${e.subscriptions} subscriptions failed (${e.error}); retrying it in halves`;
+    case 'commit': return `recording the scan in the history store (${e.findings} failing ${e.findings === 1 ? 'rule' : 'rules'})`;
   }
 }
 

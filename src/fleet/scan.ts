@@ -53,7 +53,9 @@ export type ScanEvent =
   | { type: 'wait'; ms: number }
   | { type: 'shrink'; top: number }
   | { type: 'scope-failed'; scope: ScopeRecord }
-  | { type: 'retry-split'; subscriptions: number; error: string };
+  | { type: 'retry-split'; subscriptions: number; error: string }
+  /** Every page is in: the scan is being recorded in the history store (one transaction). */
+  | { type: 'commit'; findings: number };
 
 type GraphQueryName = 'machines' | 'totals' | 'exemptions' | 'findings' | 'subscriptions';
 
@@ -245,6 +247,7 @@ export async function runScan(connection: AzureConnection, storeReady: Promise<H
     await writer.addScopes(scopes);
     const complete = scopes.every((s) => s.status === 'ok');
     const findingsWritten = writer.findingsAppended;
+    onEvent({ type: 'commit', findings: findingsWritten });
     const exitCode = await writer.commit({ finishedAt: new Date(), complete, requests });
     return { scanId: writer.scanId, scopes, complete, exitCode, requests, subscriptionRequests, quotaWaits: quota.waits, quotaWaitedMs: quota.waitedMs, findingsWritten };
   } catch (err) {

@@ -6,7 +6,7 @@ import { baselinePaths, collect } from '../options.js';
 import { stderr } from '../../io/console.js';
 import { usageError } from '../../core/diagnostics.js';
 import { closest } from '../../core/suggest.js';
-import { heapTrimmer } from '../heap-trim.js';
+import { heapTrimmer, holdYoungGeneration, releaseHeap } from '../heap-trim.js';
 
 const FORMATS = ['table', 'json', 'markdown', 'csv'];
 
@@ -99,6 +99,7 @@ Examples:
       });
       const progress = scanProgress({ quiet: o.quiet === true });
       let store: Awaited<typeof opening> | undefined;
+      const young = holdYoungGeneration();
       try {
         const trim = heapTrimmer(10);
         const outcome = await progress.run((onEvent) => runScan(connection, opening.then((s) => (store = s)), {
@@ -110,6 +111,10 @@ Examples:
           pageSize,
         }, (e) => {
           if (e.type === 'page') trim();
+          if (e.type === 'commit') {
+            young();
+            releaseHeap();
+          }
           onEvent(e);
         }));
         // The report is read from the store opened afresh: closing it returns the memory DuckDB
@@ -118,6 +123,7 @@ Examples:
         store!.close();
         store = undefined;
         store = await HistoryStore.open(o.history, { threads: 1 });
+        releaseHeap();
         const out = openOutput(output ?? { kind: 'descriptor', path: '/dev/stdout', file: '/dev/stdout', fd: 1 }, 'report');
         try {
           await writeScanReport(store!, outcome.scanId, o.format, (chunk) => out.write(chunk));
@@ -133,6 +139,7 @@ Examples:
         }
         setExit(outcome.exitCode);
       } finally {
+        young();
         connection.close();
         (store ?? (await opening.catch(() => undefined)))?.close();
       }

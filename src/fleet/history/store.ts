@@ -237,7 +237,7 @@ export class HistoryStore {
 }
 
 /** The columns of a staged finding, in the order `ScanWriter` writes them (one CSV line each). */
-const STAGED_COLUMNS = "{'machine_id': 'VARCHAR', 'subscription_id': 'VARCHAR', 'baseline': 'VARCHAR', 'rule_id': 'VARCHAR', 'severity': 'VARCHAR', 'expected': 'VARCHAR', 'reason': 'VARCHAR', 'waived': 'BOOLEAN', 'waiver_reason': 'VARCHAR'}";
+const STAGED_COLUMNS = "{'machine_id': 'VARCHAR', 'subscription_id': 'VARCHAR', 'baseline': 'VARCHAR', 'rule_id': 'VARCHAR', 'reason': 'VARCHAR', 'waived': 'BOOLEAN', 'waiver_reason': 'VARCHAR'}";
 
 /** Bytes of CSV gathered before a write to the staging file. */
 const STAGE_FLUSH_BYTES = 1 << 20;
@@ -257,7 +257,7 @@ type TotalRow = { subscriptionId: string; baseline: string; compliance: Complian
 /** Findings per staging file: `commit()` loads one file per INSERT, and each INSERT's working memory grows with its rows. */
 const STAGE_FILE_ROWS = 20_000;
 
-/** One batch of a scan: its staging files and its totals, kept or discarded together. */
+/** One batch of a scan: its staging files, totals and rules, kept or discarded together. */
 interface Segment {
   files: string[];
   fd: number;
@@ -267,13 +267,17 @@ interface Segment {
   rows: number;
   fileRows: number;
   totals: TotalRow[];
+  /** Severity and expected text of each rule its findings name, by `baseline\0ruleId` (table `scan_rules`). */
+  rules: Map<string, { baseline: string; ruleId: string; severity: string; expected: string }>;
 }
 
 /**
  * One scan being written. Findings are staged as they arrive — CSV lines appended to a file in a
- * staging folder beside the store, one file per batch of subscriptions — and `commit()` loads them
- * in **one** transaction: a single `INSERT … SELECT` from DuckDB's CSV reader that also derives
- * `first_seen` (a join with the previous scan of each subscription), then the totals, the Waived
+ * staging folder beside the store, one file per batch of subscriptions, the per-machine columns
+ * only (each rule's severity and expected text are kept once, for `scan_rules`) — and `commit()`
+ * loads them in **one** transaction: `INSERT … SELECT`s into `finding_rows` from DuckDB's CSV reader
+ * that also derive `first_seen` (a join with the previous scan of each subscription), then the
+ * rules, the totals, the Waived
  * totals, the scan row, COMMIT. Nothing touches the database before `commit()`, so a scan killed
  * while it reads Resource Graph leaves the store as it was, and one killed during `commit()` does
  * too (DuckDB discards an uncommitted transaction). Why not append inside a long transaction, as
@@ -302,7 +306,7 @@ export class ScanWriter {
 
   private openSegment(): Segment {
     const file = this.nextFile();
-    return { files: [file], fd: openSync(file, 'w'), buffer: [], bufferBytes: 0, rows: 0, fileRows: 0, totals: [] };
+    return { files: [file], fd: openSync(file, 'w'), buffer: [], bufferBytes: 0, rows: 0, fileRows: 0, totals: [], rules: new Map() };
   }
 
   private nextFile(): string {
@@ -345,7 +349,9 @@ export class ScanWriter {
 
   async appendFinding(f: FindingRecord): Promise<void> {
     const s = this.current;
-    const line = `${csvField(f.machineId.toLowerCase())},${csvField(f.subscriptionId.toLowerCase())},${csvField(f.baseline)},${csvField(f.ruleId)},${csvField(f.severity)},${csvField(f.expected)},${csvField(f.reason)},${f.waived},${f.waiverReason === undefined ? '' : csvField(f.waiverReason)}\n`;
+    const rule = `${f.baseline}\u0000${f.ruleId}`;
+    if (!s.rules.has(rule)) s.rules.set(rule, { baseline: f.baseline, ruleId: f.ruleId, severity: f.severity, expected: f.expected });
+    const line = `${csvField(f.machineId.toLowerCase())},${csvField(f.subscriptionId.toLowerCase())},${csvField(f.baseline)},${csvField(f.ruleId)},${csvField(f.reason)},${f.waived},${f.waiverReason === undefined ? '' : csvField(f.waiverReason)}\n`;
     s.buffer.push(line);
     s.bufferBytes += line.length;
     s.rows += 1;
@@ -395,7 +401,7 @@ export class ScanWriter {
     // sharing a hash — odds ~n²/2⁶⁴, about 10⁻⁹ for a 164,410-finding scan — would share a date.
     // min() keeps one row per key should the previous scan repeat one.
     await c.run(`CREATE OR REPLACE TEMP TABLE previous_drift AS
-      SELECT hash(pf.machine_id, pf.baseline, pf.rule_id) AS k, min(pf.first_seen) AS first_seen FROM findings pf
+      SELECT hash(pf.machine_id, pf.baseline, pf.rule_id) AS k, min(pf.first_seen) AS first_seen FROM finding_rows pf
       JOIN (SELECT scope_id, max(scan_id) AS prev FROM scan_scopes
             WHERE scan_id < $1 AND kind = 'subscription' AND status = 'ok' GROUP BY scope_id) last
         ON pf.scan_id = last.prev AND pf.subscription_id = last.scope_id
@@ -405,20 +411,23 @@ export class ScanWriter {
       // One INSERT per staging file (≤ STAGE_FILE_ROWS rows): DuckDB's working memory for an
       // INSERT … SELECT with a join grows with the rows of that statement.
       for (const file of files) {
-        await c.run(`INSERT INTO findings
-          SELECT $1, s.machine_id, s.subscription_id, s.baseline, s.rule_id, s.severity, s.expected, s.reason, s.waived, s.waiver_reason,
+        await c.run(`INSERT INTO finding_rows
+          SELECT $1, s.machine_id, s.subscription_id, s.baseline, s.rule_id, s.reason, s.waived, s.waiver_reason,
             coalesce(p.first_seen, $2::TIMESTAMPTZ)
           FROM read_csv(${sqlString(file)}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n',
             columns = ${STAGED_COLUMNS}, auto_detect = false, allow_quoted_nulls = false, nullstr = '', buffer_size = 4194304) s
           LEFT JOIN previous_drift p ON hash(s.machine_id, s.baseline, s.rule_id) = p.k`, [id, this.startedAt.toISOString()]);
       }
+      // A rule named by two batches is one row (the same baseline gives it the same words).
+      const rules = new Map(this.kept.flatMap((s) => [...s.rules]));
+      await this.insertRows('INSERT INTO scan_rules VALUES', 5, [...rules.values()].map((r) => [id, r.baseline, r.ruleId, r.severity, r.expected]));
       const totals = this.kept.flatMap((s) => s.totals);
       await this.insertRows('INSERT INTO compliance_totals VALUES', 5, totals.map((t) => [id, t.subscriptionId.toLowerCase(), t.baseline, t.compliance, t.machines]));
       await this.insertRows('INSERT OR REPLACE INTO scan_scopes VALUES', 6, this.scopes.map((s) => [id, s.scopeId, s.kind, s.displayName ?? null, s.status, s.error ?? null]));
       // Waived: a non-compliant assignment whose failing rules are all waived is not drift, and not compliant either.
       await c.run(`CREATE TEMP TABLE waived_machines AS
         SELECT subscription_id, baseline, count(*) AS machines FROM (
-          SELECT subscription_id, baseline, machine_id FROM findings WHERE scan_id = $1
+          SELECT subscription_id, baseline, machine_id FROM finding_rows WHERE scan_id = $1
           GROUP BY ALL HAVING bool_and(waived)) GROUP BY ALL`, [id]);
       await c.run(`UPDATE compliance_totals t SET machines = t.machines - w.machines FROM waived_machines w
         WHERE t.scan_id = $1 AND t.compliance = 'NonCompliant' AND t.subscription_id = w.subscription_id AND t.baseline = w.baseline`, [id]);
@@ -433,7 +442,7 @@ export class ScanWriter {
         SELECT $1, $2::TIMESTAMPTZ, $3::TIMESTAMPTZ, $4, $5, $6, list_filter(string_split($7, chr(31)), (b) -> b <> ''),
           (SELECT coalesce(sum(machines), 0) FROM compliance_totals WHERE scan_id = $1),
           (SELECT coalesce(sum(machines), 0) FROM compliance_totals WHERE scan_id = $1 AND compliance = 'NonCompliant'),
-          (SELECT count(*) FROM findings WHERE scan_id = $1 AND NOT waived), $8`,
+          (SELECT count(*) FROM finding_rows WHERE scan_id = $1 AND NOT waived), $8`,
         [id, this.startedAt.toISOString(), close.finishedAt.toISOString(), close.complete, exitCode, VERSION, this.baselines.join('\u001f'), close.requests] as never);
       await c.run('COMMIT');
       this.finished = true;
