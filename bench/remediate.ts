@@ -39,12 +39,12 @@ export async function benchRemediate(): Promise<void> {
   writeFileSync(join(baselines, 'fleet-0.yaml'), BASELINE);
   const subs = subscriptionIds(3);
   const base: FleetSpec = { machines: 0, subscriptions: subs, baselines: [{ name: 'fleet-0', rules: Array.from({ length: RULES }, (_, r) => `fleet-0-rule-${r}`) }], missingPerMille: 0, pendingPerMille: 0, nonCompliantPerMille: 1000 };
-  // The smallest fleet with exactly DRIFTED drifted Windows machines (Linux ones carry no assignment).
+  // The smallest fleet with exactly DRIFTED drifted Windows machines (Linux ones and Flexible scale sets carry no assignment).
   const probe = new Fleet({ ...base, machines: 2 * DRIFTED });
   let machines = 0;
-  for (let count = 0; count < DRIFTED; machines++) if (probe.windows(machines)) count += 1;
+  for (let count = 0; count < DRIFTED; machines++) if (probe.counted(machines)) count += 1;
   const spec: FleetSpec = { ...base, machines };
-  const perSub = subs.map((s) => Array.from({ length: machines }, (_, i) => i).filter((i) => probe.windows(i) && probe.subscription(i) === s).length);
+  const perSub = subs.map((s) => Array.from({ length: machines }, (_, i) => i).filter((i) => probe.counted(i) && probe.subscription(i) === s).length);
   const expectedTasks = perSub.reduce((n, k) => n + Math.ceil(k / LIMIT), 0);
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'remediate-emulator.js'), JSON.stringify(spec), String(STEP_MS), '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const emulator = new EmulatorProcess(child);

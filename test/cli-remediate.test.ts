@@ -91,7 +91,7 @@ function drifted(fleet: Fleet, i: number): boolean {
   const j = fleet.spec.baselines.findIndex((b) => b.name === HARDENING);
   const b = baselines.find((x) => x.metadata.name === HARDENING)!;
   const waived = new Set(b.waivers.map((w) => w.rule));
-  return fleet.windows(i) && fleet.state(i, j) === 'noncompliant' && fleet.failing(i, j).some((k) => !waived.has(fleet.spec.baselines[j]!.rules[k]!));
+  return fleet.counted(i) && fleet.state(i, j) === 'noncompliant' && fleet.failing(i, j).some((k) => !waived.has(fleet.spec.baselines[j]!.rules[k]!));
 }
 
 /** Drifted machines of rdp-hardening per subscription, from the fleet model. */

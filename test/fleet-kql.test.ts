@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allScanQueries, assignmentTotalsQuery, kqlString } from '../src/fleet/queries.js';
+import { allScanQueries, assignmentTotalsQuery, exemptionsQuery, kqlString, machinesQuery } from '../src/fleet/queries.js';
+import { Exemptions, type ExemptionRow } from '../src/fleet/exemptions.js';
 import { reasonText, ruleIdOfResource } from '../src/fleet/findings.js';
 import { GraphQuota, parseQuotaReset } from '../src/azure/resource-graph-quota.js';
 import { resourceId } from '../src/dsc/resources.js';
@@ -121,4 +122,66 @@ test('property: GraphQuota keeps concurrent queries inside the quota the answers
 test('kqlString escapes quotes and backslashes', () => {
   assert.equal(kqlString("a'b\\c"), "'a\\'b\\\\c'");
   assert.equal(kqlString('a\nb\tc\rd'), "'a\\nb\\tc\\rd'");
+});
+
+test('exemptions query + matcher: an initiative assignment\'s exemption waives its driftscan members, narrowed by reference ids; built-in sets never leave the query', () => {
+  const mg = '/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization';
+  const sub = '/subscriptions/00000000-0000-0000-0000-000000000001';
+  const def = (baseline: string) => ({ id: `${mg}/policyDefinitions/ds-${baseline}`, name: `ds-${baseline}`, type: 'microsoft.authorization/policydefinitions', properties: { policyType: 'Custom', metadata: { driftscan: { baseline } } } });
+  const set = (name: string, policyType: string, members: Array<[string, string]>) => ({
+    id: `${mg}/policySetDefinitions/${name}`, name, type: 'microsoft.authorization/policysetdefinitions',
+    properties: { policyType, policyDefinitions: members.map(([id, ref]) => ({ policyDefinitionId: id, policyDefinitionReferenceId: ref, parameters: {} })) },
+  });
+  const assignment = (name: string, definitionId: string) => ({ id: `${sub}/providers/Microsoft.Authorization/policyAssignments/${name}`, name, type: 'microsoft.authorization/policyassignments', properties: { policyDefinitionId: definitionId } });
+  const exemption = (name: string, scope: string, assignmentName: string, refs?: string[]) => ({
+    id: `${scope}/providers/Microsoft.Authorization/policyExemptions/${name}`, name, type: 'microsoft.authorization/policyexemptions',
+    properties: { policyAssignmentId: `${sub}/providers/Microsoft.Authorization/policyAssignments/${assignmentName}`, exemptionCategory: 'Mitigated', ...(refs ? { policyDefinitionReferenceIds: refs } : {}) },
+  });
+  const members: Array<[string, string]> = [[`${mg}/policyDefinitions/ds-a`.toUpperCase(), 'ref-a'], [`${mg}/policyDefinitions/ds-b`, 'ref-b'], ['/providers/Microsoft.Authorization/policyDefinitions/builtin', 'tags']];
+  const rows = [
+    def('a'), def('b'),
+    { id: '/providers/Microsoft.Authorization/policyDefinitions/builtin', name: 'builtin', type: 'microsoft.authorization/policydefinitions', properties: { policyType: 'BuiltIn' } },
+    set('corp', 'Custom', members),
+    set('nottyped', '', [[`${mg}/policyDefinitions/ds-b`, 'b']]),
+    // A built-in set naming driftscan's definition cannot exist in Azure; here it shows the query leaves built-ins out.
+    set('builtin-set', 'BuiltIn', members),
+    assignment('corp', `${mg}/policySetDefinitions/corp`), assignment('nottyped', `${mg}/policySetDefinitions/nottyped`),
+    assignment('builtin-set', `${mg}/policySetDefinitions/builtin-set`), assignment('gone', `${mg}/policySetDefinitions/deleted`),
+    exemption('all', `${sub}/resourceGroups/rg-all`, 'corp'),
+    exemption('only-b', `${sub}/resourceGroups/rg-b`, 'corp', ['REF-B']),
+    exemption('tags', `${sub}/resourceGroups/rg-tags`, 'corp', ['tags']),
+    exemption('empty-list', `${sub}/resourceGroups/rg-empty`, 'corp', []),
+    exemption('nottyped', `${sub}/resourceGroups/rg-nottyped`, 'nottyped'),
+    exemption('builtin', `${sub}/resourceGroups/rg-builtin`, 'builtin-set'),
+    exemption('gone', `${sub}/resourceGroups/rg-gone`, 'gone'),
+  ];
+  const out = runKql(exemptionsQuery(), new Map([['policyresources', rows]]));
+  assert.deepEqual(out.filter((r) => /definitions$/.test(String(r.type))).map((r) => r.name).sort(), ['corp', 'ds-a', 'ds-b', 'nottyped'], 'built-in sets and definitions are left out');
+  assert.ok(out.every((r) => !('properties' in r)), 'rows carry the projected columns only');
+  const e = new Exemptions(out as unknown as ExemptionRow[]);
+  const vm = (rg: string) => `${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/vm1`;
+  const waived = (rg: string) => ['a', 'b'].filter((b) => e.reasonFor(vm(rg), b));
+  assert.deepEqual(waived('rg-all'), ['a', 'b'], 'no reference ids: every driftscan member (ids matched ignoring case)');
+  assert.equal(e.reasonFor(vm('rg-all'), 'a'), 'Azure Policy exemption all (Mitigated)');
+  assert.deepEqual(waived('rg-b'), ['b'], 'reference ids narrow it (ignoring case)');
+  assert.deepEqual(waived('rg-tags'), [], 'a member that is not driftscan\'s waives nothing');
+  assert.deepEqual(waived('rg-empty'), ['a', 'b'], 'an empty list is no narrowing');
+  assert.deepEqual(waived('rg-nottyped'), ['b'], 'a set without policyType is read');
+  assert.deepEqual(waived('rg-builtin'), []);
+  assert.deepEqual(waived('rg-gone'), [], 'an assignment of a set not in the answer waives nothing');
+  assert.deepEqual(waived('rg-other'), []);
+});
+
+test('machines query: a Flexible scale set is not a machine; a Uniform one (named or by default) counts once; its VMs count as VMs', () => {
+  const sub = '00000000-0000-0000-0000-000000000001';
+  const windows = { storageProfile: { osDisk: { osType: 'Windows' } } };
+  const setProfile = { virtualMachineProfile: { storageProfile: { osDisk: { osType: 'Windows' } } } };
+  const rows = [
+    { type: 'microsoft.compute/virtualmachinescalesets', subscriptionId: sub, properties: { orchestrationMode: 'Flexible', ...setProfile } },
+    { type: 'microsoft.compute/virtualmachinescalesets', subscriptionId: sub, properties: { orchestrationMode: 'Uniform', ...setProfile } },
+    { type: 'microsoft.compute/virtualmachinescalesets', subscriptionId: sub, properties: setProfile },
+    { type: 'microsoft.compute/virtualmachines', subscriptionId: sub, properties: { ...windows, virtualMachineScaleSet: { id: '/subscriptions/x/resourceGroups/r/providers/Microsoft.Compute/virtualMachineScaleSets/flex' } } },
+    { type: 'microsoft.compute/virtualmachines', subscriptionId: sub, properties: windows },
+  ];
+  assert.deepEqual(runKql(machinesQuery(), new Map([['resources', rows]])), [{ subscriptionId: sub, machines: 4 }]);
 });

@@ -31,9 +31,15 @@ function baselineList(baselines: readonly string[]): string {
 }
 
 /**
- * Windows machines per subscription: virtual machines, scale sets (counted once each: their
- * assignment targets the scale set) and Arc-enabled servers. The OS sits at a different path per
- * type, hence the coalesce; Arc reports `windows` in lower case, hence `=~`.
+ * Windows machines per subscription: virtual machines, scale sets in Uniform orchestration (counted
+ * once each: their assignment targets the scale set) and Arc-enabled servers. A scale set in
+ * Flexible orchestration (`properties.orchestrationMode == 'Flexible'`) is not counted: its
+ * instances are ordinary `Microsoft.Compute/virtualMachines` (with `properties.virtualMachineScaleSet.id`)
+ * that carry their own guest assignments and are counted as VMs (Microsoft's docs list Flexible
+ * sets as supported through those VMs, Uniform ones as not: machine-configuration.md §3.3); counting
+ * the set too would show it Missing every baseline forever. A set without `orchestrationMode` is
+ * Uniform (the mode's default). The OS sits at a different path per type, hence the coalesce; Arc
+ * reports `windows` in lower case, hence `=~`.
  */
 export function machinesQuery(): string {
   return [
@@ -41,6 +47,7 @@ export function machinesQuery(): string {
     `| where type in~ (${MACHINE_TYPES.map(kqlString).join(', ')})`,
     '| extend osType = coalesce(tostring(properties.storageProfile.osDisk.osType), tostring(properties.virtualMachineProfile.storageProfile.osDisk.osType), tostring(properties.osType))',
     "| where osType =~ 'windows'",
+    "| where not(type =~ 'microsoft.compute/virtualmachinescalesets' and tostring(properties.orchestrationMode) =~ 'Flexible')",
     '| summarize machines = count() by subscriptionId',
   ].join('\n');
 }
@@ -75,18 +82,26 @@ export function failingResourcesQuery(baselines: readonly string[]): string {
 }
 
 /**
- * Azure Policy exemptions, the assignments they name and driftscan's policy definitions (compile
- * writes `metadata.driftscan.baseline`), in one query: exemptions are few, and joining them to
- * assignments and definitions on the client keeps the query inside what Resource Graph joins allow.
+ * Azure Policy exemptions, the assignments they name, driftscan's policy definitions (compile
+ * writes `metadata.driftscan.baseline`) and the policy set definitions (initiatives) an assignment
+ * may name instead, in one query: exemptions are few, and joining them to assignments, sets and
+ * definitions on the client keeps the query inside what Resource Graph joins allow and the batch at
+ * one request for it. Rows stay small: of a set only its members (`policyDefinitions[]`: the
+ * definition id and reference id are read; each member's parameters come along, Resource Graph
+ * having no operator that trims the elements of an array), and built-in and static sets are left
+ * out — they cannot hold a custom definition such as driftscan's. An exemption's
+ * `policyDefinitionReferenceIds` narrow it to those members of a set assignment (`exemptions.ts`).
  */
 export function exemptionsQuery(): string {
   return [
     'policyresources',
-    "| where type in~ ('microsoft.authorization/policyexemptions', 'microsoft.authorization/policyassignments', 'microsoft.authorization/policydefinitions')",
+    "| where type in~ ('microsoft.authorization/policyexemptions', 'microsoft.authorization/policyassignments', 'microsoft.authorization/policydefinitions', 'microsoft.authorization/policysetdefinitions')",
     "| extend baseline = tostring(properties.metadata.driftscan.baseline)",
     "| where type !~ 'microsoft.authorization/policydefinitions' or isnotempty(baseline)",
+    "| where type !~ 'microsoft.authorization/policysetdefinitions' or tostring(properties.policyType) !in~ ('BuiltIn', 'Static')",
     '| project id, name, type, baseline, assignmentId = tostring(properties.policyAssignmentId), definitionId = tostring(properties.policyDefinitionId),',
-    '    category = tostring(properties.exemptionCategory), expiresOn = tostring(properties.expiresOn)',
+    '    category = tostring(properties.exemptionCategory), expiresOn = tostring(properties.expiresOn),',
+    '    referenceIds = properties.policyDefinitionReferenceIds, members = properties.policyDefinitions',
   ].join('\n');
 }
 

@@ -34,9 +34,10 @@ export const register: RegisterCommand = (program: Command, setExit) => {
     .command('scan')
     .summary('scan the fleet\'s compliance through Azure Resource Graph and record it in the history store')
     .description(
-      'Ask Azure Resource Graph which Windows machines (virtual machines, scale sets, Arc-enabled servers) comply with\n' +
-        'which baseline, summarised on the server, and fetch the failing rules of non-compliant machines only. Each failing\n' +
-        'resource maps back to its baseline rule (severity, expected state, the reason the machine reported); waived rules\n' +
+      'Ask Azure Resource Graph which Windows machines (virtual machines, Uniform scale sets, Arc-enabled servers; a Flexible\n' +
+        'scale set counts through its VMs) comply with which baseline, summarised on the server, and fetch the failing rules of\n' +
+        'non-compliant machines only. Each failing resource maps back to its baseline rule (severity, expected state, the reason\n' +
+        'the machine reported); waived rules, and rules under an Azure Policy exemption (also of an initiative assignment),\n' +
         'show as waived. Every scan is recorded in the history store (one transaction; see docs/history.md).',
     )
     .argument('[baselines...]', 'baseline files or folders: the rules, severities and waivers findings map to (default: policies/)')
