@@ -10,7 +10,9 @@ import tableLibrary, { type TableUserConfig } from 'table';
 import { formatLocation } from '../core/diagnostics.js';
 import type { Report, RuleResult, RuleStatus, Summary } from '../evaluate/result.js';
 import type { Severity } from '../rules/model.js';
+import { drawBoxTable, isPrintableAscii } from './box-table.js';
 import { showControlCharacters } from './text.js';
+import { isHighSurrogate, wrapLine } from './word-wrap.js';
 
 export interface TableOptions {
   color?: boolean;
@@ -66,8 +68,6 @@ const CELL_LINES = 30;
  */
 const SMALL_ROW = 1200;
 
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
-
 /** Cuts `s` to at most `max` UTF-16 units without splitting a surrogate pair. */
 function head(s: string, max: number): string {
   if (s.length <= max) return s;
@@ -85,36 +85,6 @@ function fieldLines(text: string): string[] {
   const lines = cell(shown).split('\n');
   if (shown.length === text.length && lines.length <= CELL_LINES) return lines;
   return [...lines.slice(0, CELL_LINES), cutMarker(text)];
-}
-
-/**
- * Wraps one line for a column `width` wide, appending to `out`, breaking where the `table` package
- * breaks (after whitespace, else after one of \ / _ . , ; -, else hard at the width), in linear
- * time, so plain text renders exactly as the package renders it. Width here counts UTF-16 units
- * where the package counts terminal columns per grapheme: a line of wide characters can still be
- * too wide, and the package then wraps it further (the table stays aligned).
- */
-function wrapLine(line: string, width: number, out: string[]): void {
-  if (line.length <= width) {
-    out.push(line);
-    return;
-  }
-  const fits = new RegExp(`.{1,${width}}(?:\\s+|$)|.{1,${Math.max(width - 1, 1)}}[\\\\/_.,;-]`, 'y');
-  let pos = 0;
-  while (pos < line.length) {
-    fits.lastIndex = pos;
-    const m = fits.exec(line);
-    if (m) {
-      out.push(m[0].trimEnd());
-      pos += m[0].length;
-    } else {
-      // Hard cut, never between the two halves of a surrogate pair (even at width 1).
-      let end = Math.min(pos + width, line.length);
-      if (end < line.length && isHighSurrogate(line.charCodeAt(end - 1))) end += end - 1 > pos ? -1 : 1;
-      out.push(line.slice(pos, end));
-      pos = end;
-    }
-  }
 }
 
 /** A one-line field outside the table (notices, sources, waiver reasons): controls shown, cut at CELL_CHARACTERS. */
@@ -200,6 +170,27 @@ function columnWidths(results: readonly RuleResult[], width: number): number[] {
   return [status, severity, rule, title, Math.max(12, rest - title)];
 }
 
+/**
+ * The table drawn by the `table` package, which measures text in terminal columns per grapheme
+ * and keeps colour codes intact across wrapped lines: for colour and for text beyond printable ASCII.
+ */
+function packageTable(header: string[], resultCells: CellLines[][], widths: number[], paint: (style: string, s: string) => string): string {
+  const rows: string[][] = [];
+  // Horizontal rules go above the header, below it, between results and at the bottom.
+  const rules = new Set<number>([0, 1]);
+  for (const cells of resultCells) {
+    rows.push(...tableRows(cells, widths, paint));
+    rules.add(rows.length + 1);
+  }
+  const { getBorderCharacters, table } = tableLibrary;
+  const config: TableUserConfig = {
+    border: getBorderCharacters('norc'),
+    columns: widths.map((w) => ({ width: w, wrapWord: true })),
+    drawHorizontalLine: (index) => rules.has(index),
+  };
+  return table([header, ...rows], config).trimEnd();
+}
+
 /** Renders the table report, ending with a newline. */
 export function renderTable(report: Report, options: TableOptions = {}): string {
   const color = options.color === true;
@@ -213,28 +204,21 @@ export function renderTable(report: Report, options: TableOptions = {}): string 
   if (report.results.length === 0) {
     out.push('no rules evaluated');
   } else {
-    const header = ['Status', 'Severity', 'Rule', 'Title', 'Expected / found'].map((h) => paint(SGR.bold, h));
+    const headings = ['Status', 'Severity', 'Rule', 'Title', 'Expected / found'];
     const widths = columnWidths(report.results, options.width ?? 120);
-    const rows: string[][] = [];
-    // Horizontal rules go above the header, below it, between results and at the bottom.
-    const rules = new Set<number>([0, 1]);
-    for (const r of report.results) {
-      rows.push(...tableRows([
-        [{ text: r.status.toUpperCase(), style: STATUS_STYLE[r.status] }],
-        [{ text: r.severity, style: SEVERITY_STYLE[r.severity] }],
-        [...plain(fieldLines(r.ruleId)), ...plain(fieldLines(formatLocation(r.location)), SGR.dim)],
-        plain(fieldLines(r.title)),
-        plain(details(r)),
-      ], widths, paint));
-      rules.add(rows.length + 1);
+    const resultCells = report.results.map((r): CellLines[] => [
+      [{ text: r.status.toUpperCase(), style: STATUS_STYLE[r.status] }],
+      [{ text: r.severity, style: SEVERITY_STYLE[r.severity] }],
+      [...plain(fieldLines(r.ruleId)), ...plain(fieldLines(formatLocation(r.location)), SGR.dim)],
+      plain(fieldLines(r.title)),
+      plain(details(r)),
+    ]);
+    if (!color && resultCells.every((cells) => cells.every((c) => c.every((l) => isPrintableAscii(l.text))))) {
+      // One character is one column: drawn here, as the package would draw it (box-table.ts says why).
+      out.push(drawBoxTable([headings.map((h) => [h]), ...resultCells.map((cells) => cells.map((c) => c.map((l) => l.text)))], widths));
+    } else {
+      out.push(packageTable(headings.map((h) => paint(SGR.bold, h)), resultCells, widths, paint));
     }
-    const { getBorderCharacters, table } = tableLibrary;
-    const config: TableUserConfig = {
-      border: getBorderCharacters('norc'),
-      columns: widths.map((w) => ({ width: w, wrapWord: true })),
-      drawHorizontalLine: (index) => rules.has(index),
-    };
-    out.push(table([header, ...rows], config).trimEnd());
   }
 
   out.push(paint(SGR.bold, summaryLine(report.summary)));
