@@ -446,6 +446,7 @@ export class ScanWriter {
         [id, this.startedAt.toISOString(), close.finishedAt.toISOString(), close.complete, exitCode, VERSION, this.baselines.join('\u001f'), close.requests] as never);
       await c.run('COMMIT');
       this.finished = true;
+      await releaseAllocatorMemory(c);
       return exitCode;
     } catch (err) {
       await c.run('ROLLBACK').catch(() => undefined);
@@ -467,6 +468,22 @@ export class ScanWriter {
     }
     rmSync(this.stagingDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Sets DuckDB's `memory_limit` to the value it already has. Measured on the 160,020-finding scan
+ * (README, Fleet scan): the checkpoint that closing the store runs after a large commit peaked
+ * 40–85 MB above the commit itself; with the limit set again first, not at all (peak RSS 186 MB
+ * against 227 MB in a standalone run of the commit, the same with any limit from 8 MB to 20 GB,
+ * and the committed rows all there after reopening). Setting the limit makes DuckDB's buffer pool
+ * re-apply it, which returns the memory its allocator kept from the commit's threads before the
+ * checkpoint, on another thread, allocates afresh. The limit is what DuckDB reads back, rounded to
+ * 0.1 GiB, and lasts until the instance closes — the scan closes it right after the commit.
+ */
+async function releaseAllocatorMemory(c: DuckDBConnection): Promise<void> {
+  const limit = await c.runAndReadAll("SELECT current_setting('memory_limit') AS v");
+  const value = String(limit.getRowObjects()[0]!.v);
+  await c.run(`SET memory_limit = ${sqlString(value)}`);
 }
 
 function firstLine(err: unknown): string {
