@@ -32,9 +32,11 @@ export async function buildYearStore(path: string, machines = MACHINES): Promise
     // fixed, comes back — what first_seen and the trends have to follow.
     await c.run(`INSERT INTO scan_rules SELECT w, 'fleet-' || b, 'fleet-' || b || '-rule-' || r, ['critical', 'high', 'medium', 'low'][r % 4 + 1], 'expected ' || r
       FROM range(1, ${WEEKS + 1}) a(w), range(5) y(b), range(10) z(r)`);
+    await c.run(`INSERT INTO machines SELECT m + 1, printf('/subscriptions/00000000-0000-0000-0000-%012d/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm%d', m % 10 + 1, m)
+      FROM range(${machines}) x(m)`);
     await c.run(`INSERT INTO finding_rows
       WITH drift AS (SELECT m, b, e FROM range(${machines}) x(m), range(5) y(b), range(${Math.ceil(WEEKS / 8)}) z(e) WHERE hash(m, b, e) % 10 = 0)
-      SELECT w, printf('/subscriptions/00000000-0000-0000-0000-%012d/resourcegroups/rg/providers/microsoft.compute/virtualmachines/vm%d', m % 10 + 1, m),
+      SELECT w, m + 1,
              printf('00000000-0000-0000-0000-%012d', m % 10 + 1), 'fleet-' || b, 'fleet-' || b || '-rule-' || r,
              'expected ' || r || ', found 0', false, NULL,
              TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_weeks(((w - 1) // 8) * 8)

@@ -62,9 +62,12 @@ test('history store: a store written at schema version 2 keeps every finding, wo
         { scan_id: 1, baseline: 'b2', rule_id: 'gone', severity: 'unknown' },
         { scan_id: 1, baseline: 'b2', rule_id: 'r1', severity: 'low' },
       ]);
-      // A scan written after the migration joins the same view, its rules stored once.
+      // Each machine once, under its own key.
+      assert.deepEqual(await store.query('SELECT count(*) AS n, count(DISTINCT machine_id) AS ids, count(DISTINCT machine_key) AS keys FROM machines'), [{ n: 3, ids: 3, keys: 3 }]);
+      // A scan written after the migration joins the same view, its rules stored once, its one new machine added.
       await scan(store, '2026-01-12T00:00:00Z', [finding('vm1', 'r1'), finding('vm2', 'r1'), finding('vm4', 'r2')], [['NonCompliant', 3]]);
       assert.deepEqual(await store.query('SELECT rule_id, count(*) AS n FROM scan_rules WHERE scan_id = 2 GROUP BY rule_id ORDER BY rule_id'), [{ rule_id: 'r1', n: 1 }, { rule_id: 'r2', n: 1 }]);
+      assert.deepEqual(await store.query('SELECT count(*) AS n, count(DISTINCT machine_id) AS ids FROM machines'), [{ n: 4, ids: 4 }]);
       assert.deepEqual(await store.query(`SELECT right(machine_id, 3) AS vm, severity, expected, strftime(first_seen AT TIME ZONE 'UTC', '%Y-%m-%d') AS d FROM findings WHERE scan_id = 2 ORDER BY machine_id`), [
         { vm: 'vm1', severity: 'high', expected: 'x', d: '2026-01-05' },
         { vm: 'vm2', severity: 'high', expected: 'x', d: '2026-01-05' },

@@ -1,7 +1,7 @@
 /**
  * `driftscan history --export parquet DIR`: every table of the store as `DIR/<table>.parquet` —
  * `findings` as the view data platforms want (severity and expected on every row), not as the
- * `finding_rows` and `scan_rules` it is stored in (schema.ts, version 3) —
+ * `finding_rows`, `machines` and `scan_rules` it is stored in (schema.ts, version 3) —
  * written by DuckDB's own Parquet writer (COPY … FORMAT parquet, zstd). Nothing half-written: the
  * files are written into a fresh temporary folder beside DIR and renamed into DIR only when all
  * of them succeeded.

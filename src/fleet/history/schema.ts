@@ -19,8 +19,9 @@
  *   (`Opened` until the task ends, then the deployment's status) and its error.
  *
  * - `scan_rules` (version 3): baseline rule a scan's findings name, with its severity and expected
- *   text as of that scan; `finding_rows` (version 3): the per-machine part of a finding. Since
- *   version 3 `findings` is a view joining the two, with the columns it always had.
+ *   text as of that scan; `machines` (version 3): machine a finding ever named, its ARM id under an
+ *   integer key; `finding_rows` (version 3): the per-machine part of a finding. Since version 3
+ *   `findings` is a view joining the three, with the columns it always had.
  *
  * No primary key or index on `finding_rows` (before version 3, `findings`): DuckDB checks an ART index on every appended row, and the
  * queries driftscan runs filter on `scan_id`, which the append order keeps clustered (zone maps).
@@ -128,11 +129,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    summary: 'findings split into finding_rows and scan_rules; findings becomes a view',
+    summary: 'findings split into finding_rows, scan_rules and machines; findings becomes a view',
     // A rule's severity and expected text are the same for every machine it fails on in a scan:
-    // stored once per scan × rule instead of once per finding. A scan's commit then holds ~45 fewer
-    // bytes per finding in memory (DuckDB keeps a transaction's rows uncompressed until its
-    // checkpoint): ~30 MB of a 164,410-finding scan's peak (README, Fleet scan). The `findings`
+    // stored once per scan × rule instead of once per finding; a machine's ARM id (~120 characters)
+    // once per store, each finding naming it by an integer key. A scan's commit then holds ~180
+    // fewer bytes per finding in memory (DuckDB keeps a transaction's rows uncompressed until its
+    // checkpoint): ~75 MB of a 160,020-finding scan's peak (README, Fleet scan). The `findings`
     // view keeps every reader's query, and the Parquet export's file, as they were.
     statements: [
       `CREATE TABLE scan_rules (
@@ -143,9 +145,13 @@ export const MIGRATIONS: readonly Migration[] = [
         expected VARCHAR NOT NULL,
         PRIMARY KEY (scan_id, baseline, rule_id)
       )`,
+      `CREATE TABLE machines (
+        machine_key INTEGER PRIMARY KEY,
+        machine_id VARCHAR NOT NULL
+      )`,
       `CREATE TABLE finding_rows (
         scan_id INTEGER NOT NULL,
-        machine_id VARCHAR NOT NULL,
+        machine_key INTEGER NOT NULL,
         subscription_id VARCHAR NOT NULL,
         baseline VARCHAR NOT NULL,
         rule_id VARCHAR NOT NULL,
@@ -155,12 +161,16 @@ export const MIGRATIONS: readonly Migration[] = [
         first_seen TIMESTAMPTZ NOT NULL
       )`,
       'INSERT INTO scan_rules SELECT scan_id, baseline, rule_id, any_value(severity), any_value(expected) FROM findings GROUP BY scan_id, baseline, rule_id',
-      // Append order kept (scan by scan): readers filter on scan_id, which zone maps then prune.
-      'INSERT INTO finding_rows SELECT scan_id, machine_id, subscription_id, baseline, rule_id, reason, waived, waiver_reason, first_seen FROM findings',
+      'INSERT INTO machines SELECT row_number() OVER (ORDER BY machine_id), machine_id FROM (SELECT DISTINCT machine_id FROM findings)',
+      // Scan by scan: readers filter on scan_id, which zone maps then prune.
+      `INSERT INTO finding_rows SELECT f.scan_id, m.machine_key, f.subscription_id, f.baseline, f.rule_id, f.reason, f.waived, f.waiver_reason, f.first_seen
+        FROM findings f JOIN machines m ON m.machine_id = f.machine_id ORDER BY f.scan_id`,
       'DROP TABLE findings',
       `CREATE VIEW findings AS
-        SELECT f.scan_id, f.machine_id, f.subscription_id, f.baseline, f.rule_id, r.severity, r.expected, f.reason, f.waived, f.waiver_reason, f.first_seen
-        FROM finding_rows f JOIN scan_rules r ON r.scan_id = f.scan_id AND r.baseline = f.baseline AND r.rule_id = f.rule_id`,
+        SELECT f.scan_id, m.machine_id, f.subscription_id, f.baseline, f.rule_id, r.severity, r.expected, f.reason, f.waived, f.waiver_reason, f.first_seen
+        FROM finding_rows f
+        JOIN machines m ON m.machine_key = f.machine_key
+        JOIN scan_rules r ON r.scan_id = f.scan_id AND r.baseline = f.baseline AND r.rule_id = f.rule_id`,
     ],
   },
 ];

@@ -275,9 +275,10 @@ interface Segment {
  * One scan being written. Findings are staged as they arrive — CSV lines appended to a file in a
  * staging folder beside the store, one file per batch of subscriptions, the per-machine columns
  * only (each rule's severity and expected text are kept once, for `scan_rules`) — and `commit()`
- * loads them in **one** transaction: `INSERT … SELECT`s into `finding_rows` from DuckDB's CSV reader
- * that also derive `first_seen` (a join with the previous scan of each subscription), then the
- * rules, the totals, the Waived
+ * loads them in **one** transaction: the machines not yet in `machines`, then `INSERT … SELECT`s
+ * into `finding_rows` from DuckDB's CSV reader that look up each machine's key and derive
+ * `first_seen` (a join with the previous scan of each subscription), then the rules, the totals,
+ * the Waived
  * totals, the scan row, COMMIT. Nothing touches the database before `commit()`, so a scan killed
  * while it reads Resource Graph leaves the store as it was, and one killed during `commit()` does
  * too (DuckDB discards an uncommitted transaction). Why not append inside a long transaction, as
@@ -401,22 +402,31 @@ export class ScanWriter {
     // sharing a hash — odds ~n²/2⁶⁴, about 10⁻⁹ for a 164,410-finding scan — would share a date.
     // min() keeps one row per key should the previous scan repeat one.
     await c.run(`CREATE OR REPLACE TEMP TABLE previous_drift AS
-      SELECT hash(pf.machine_id, pf.baseline, pf.rule_id) AS k, min(pf.first_seen) AS first_seen FROM finding_rows pf
+      SELECT hash(pf.machine_key, pf.baseline, pf.rule_id) AS k, min(pf.first_seen) AS first_seen FROM finding_rows pf
       JOIN (SELECT scope_id, max(scan_id) AS prev FROM scan_scopes
             WHERE scan_id < $1 AND kind = 'subscription' AND status = 'ok' GROUP BY scope_id) last
         ON pf.scan_id = last.prev AND pf.subscription_id = last.scope_id
       GROUP BY k`, [id]);
+    const staged = (from: string) => `read_csv(${from}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n',
+            columns = ${STAGED_COLUMNS}, auto_detect = false, allow_quoted_nulls = false, nullstr = '', buffer_size = 4194304)`;
     await c.run('BEGIN TRANSACTION');
     try {
+      // Machines the store has not seen yet get the next keys (this process holds the write lock).
+      if (files.length > 0) {
+        await c.run(`INSERT INTO machines
+          SELECT (SELECT coalesce(max(machine_key), 0) FROM machines) + row_number() OVER (ORDER BY n.machine_id), n.machine_id
+          FROM (SELECT DISTINCT machine_id FROM ${staged(`[${files.map(sqlString).join(', ')}]`)}) n
+          WHERE NOT EXISTS (SELECT 1 FROM machines m WHERE m.machine_id = n.machine_id)`);
+      }
       // One INSERT per staging file (≤ STAGE_FILE_ROWS rows): DuckDB's working memory for an
       // INSERT … SELECT with a join grows with the rows of that statement.
       for (const file of files) {
         await c.run(`INSERT INTO finding_rows
-          SELECT $1, s.machine_id, s.subscription_id, s.baseline, s.rule_id, s.reason, s.waived, s.waiver_reason,
+          SELECT $1, m.machine_key, s.subscription_id, s.baseline, s.rule_id, s.reason, s.waived, s.waiver_reason,
             coalesce(p.first_seen, $2::TIMESTAMPTZ)
-          FROM read_csv(${sqlString(file)}, header = false, delim = ',', quote = '"', escape = '"', new_line = '\\n',
-            columns = ${STAGED_COLUMNS}, auto_detect = false, allow_quoted_nulls = false, nullstr = '', buffer_size = 4194304) s
-          LEFT JOIN previous_drift p ON hash(s.machine_id, s.baseline, s.rule_id) = p.k`, [id, this.startedAt.toISOString()]);
+          FROM ${staged(sqlString(file))} s
+          JOIN machines m ON m.machine_id = s.machine_id
+          LEFT JOIN previous_drift p ON hash(m.machine_key, s.baseline, s.rule_id) = p.k`, [id, this.startedAt.toISOString()]);
       }
       // A rule named by two batches is one row (the same baseline gives it the same words).
       const rules = new Map(this.kept.flatMap((s) => [...s.rules]));
@@ -427,7 +437,7 @@ export class ScanWriter {
       // Waived: a non-compliant assignment whose failing rules are all waived is not drift, and not compliant either.
       await c.run(`CREATE TEMP TABLE waived_machines AS
         SELECT subscription_id, baseline, count(*) AS machines FROM (
-          SELECT subscription_id, baseline, machine_id FROM finding_rows WHERE scan_id = $1
+          SELECT subscription_id, baseline, machine_key FROM finding_rows WHERE scan_id = $1
           GROUP BY ALL HAVING bool_and(waived)) GROUP BY ALL`, [id]);
       await c.run(`UPDATE compliance_totals t SET machines = t.machines - w.machines FROM waived_machines w
         WHERE t.scan_id = $1 AND t.compliance = 'NonCompliant' AND t.subscription_id = w.subscription_id AND t.baseline = w.baseline`, [id]);
