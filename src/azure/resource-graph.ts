@@ -104,6 +104,12 @@ export async function* queryResourceGraph(client: ArmRestClient, q: GraphQuery, 
       pending = next ? fetchPage(next) : undefined;
       // A failure of the prefetched page surfaces when it is awaited, not as an unhandled rejection.
       pending?.catch(() => undefined);
+      // One turn of the event loop before the rows are handed out, so the next page's request is on
+      // the wire first: the pipeline reaches the socket through process.nextTick steps, which Node
+      // runs only once the promise jobs drain, and a caller that awaits per row keeps them from
+      // draining until the whole page is processed. Without this turn each page's request left
+      // ~8 ms late (1,000 findings per page; README, Fleet scan).
+      if (pending) await new Promise<void>((resolve) => setImmediate(resolve));
       yield* page.data ?? [];
     }
   } finally {
