@@ -23,8 +23,9 @@
  *   integer key; `finding_rows` (version 3): the per-machine part of a finding. Since version 3
  *   `findings` is a view joining the three, with the columns it always had.
  *
- * No primary key or index on `finding_rows` (before version 3, `findings`): DuckDB checks an ART index on every appended row, and the
- * queries driftscan runs filter on `scan_id`, which the append order keeps clustered (zone maps).
+ * No primary key or index on `finding_rows` (before version 3, `findings`): DuckDB checks an ART
+ * index on every appended row, and the queries driftscan runs filter on `scan_id`, which the append
+ * order keeps clustered (zone maps).
  */
 
 export interface Migration {

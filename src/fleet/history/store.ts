@@ -278,10 +278,9 @@ interface Segment {
  * loads them in **one** transaction: the machines not yet in `machines`, then `INSERT … SELECT`s
  * into `finding_rows` from DuckDB's CSV reader that look up each machine's key and derive
  * `first_seen` (a join with the previous scan of each subscription), then the rules, the totals,
- * the Waived
- * totals, the scan row, COMMIT. Nothing touches the database before `commit()`, so a scan killed
- * while it reads Resource Graph leaves the store as it was, and one killed during `commit()` does
- * too (DuckDB discards an uncommitted transaction). Why not append inside a long transaction, as
+ * the Waived totals, the scan row, COMMIT. Nothing touches the database before `commit()`, so a
+ * scan killed while it reads Resource Graph leaves the store as it was, and one killed during
+ * `commit()` does too (DuckDB discards an uncommitted transaction). Why not append inside a long transaction, as
  * before: DuckDB kept the uncommitted rows in memory (~0.45 KB per finding) and the `first_seen`
  * UPDATE needed ~60 MB more; a 164,410-finding scan peaked at ~350 MB (README, Fleet scan).
  */
